@@ -1,0 +1,60 @@
+"""German phone numbers as people write them → E.164, and back to a readable form."""
+
+import re
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType, shortnumberinfo
+
+SHORT_NUMBER = re.compile(r"^[0-9]{3,6}$")
+# The 116 range holds harmonised services of social value. libphonenumber knows the
+# European ones (116 006, 116 123) but not every national assignment, such as the
+# Hilfetelefon Gewalt gegen Frauen at 116 016 (assigned by the Bundesnetzagentur).
+SERVICE_116 = re.compile(r"^116[0-9]{3}$")
+
+
+class PhoneError(ValueError):
+    pass
+
+
+def phone_to_e164(raw: str, region: str = "DE") -> str:
+    """`0711 5401-3003`, `(040) 284016-67`, `116 006`, `0800 300 99 44` → E.164.
+
+    Short service numbers (116 006, 116 016, 110) have no E.164 form: they can only be dialled
+    inside the country, without a prefix. They are kept as their digits (`116006`), which is
+    also what a `tel:` link must carry for them.
+    """
+    text = (raw or "").strip()
+    if not text:
+        raise PhoneError("is empty")
+    try:
+        number = phonenumbers.parse(text.replace("/", " "), region)
+    except NumberParseException as exc:
+        raise PhoneError(f'"{raw}" is not a phone number ({exc._msg})') from None
+    if phonenumbers.is_valid_number(number):
+        return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    digits = str(number.national_number)
+    if shortnumberinfo.is_valid_short_number_for_region(number, region) or (
+        region == "DE" and SERVICE_116.match(digits)
+    ):
+        return digits
+    raise PhoneError(f'"{raw}" is not a valid phone number')
+
+
+def phone_display(e164: str) -> str:
+    """National format for German numbers, international for the rest."""
+    if SHORT_NUMBER.match(e164):
+        return " ".join([e164[:3], e164[3:]]).strip() if len(e164) > 3 else e164
+    try:
+        number = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return e164
+    if number.country_code == 49:
+        return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+
+
+def is_toll_free(e164: str) -> bool:
+    try:
+        return phonenumbers.number_type(phonenumbers.parse(e164, None)) == PhoneNumberType.TOLL_FREE
+    except NumberParseException:
+        return False

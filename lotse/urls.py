@@ -8,3 +8,5 @@ urlpatterns = [
     path("about/", views.about, name="about"),
     path("admin/", admin.site.urls),
 ]
+
+# Each app adds its own routes here as it lands.

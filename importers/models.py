@@ -1,0 +1,54 @@
+"""The history of imports: who loaded which file into which source, and what happened."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportRun(models.Model):
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("Probelauf")
+        APPLIED = "applied", _("importiert")
+        REJECTED = "rejected", _("abgelehnt (Fehler)")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("von")
+    )
+    started_at = models.DateTimeField(_("begonnen"), default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(_("beendet"), null=True, blank=True)
+    via = models.CharField(_("über"), max_length=20, default="command", help_text=_("command, admin oder api"))
+    filename = models.CharField(_("Datei"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    size = models.PositiveBigIntegerField(_("Größe (Bytes)"), default=0)
+    source_slug = models.CharField(_("Quelle"), max_length=60, db_index=True)
+    source = models.ForeignKey(
+        "directory.Source", on_delete=models.SET_NULL, null=True, blank=True, related_name="import_runs", verbose_name=_("Quelle (Objekt)")
+    )
+    dry_run = models.BooleanField(_("Probelauf"), default=True)
+    status = models.CharField(_("Ergebnis"), max_length=10, choices=Status.choices)
+    options = models.JSONField(_("Optionen"), default=dict, blank=True)
+    rows = models.PositiveIntegerField(_("Zeilen"), default=0)
+    created = models.PositiveIntegerField(_("neu"), default=0)
+    updated = models.PositiveIntegerField(_("geändert"), default=0)
+    unchanged = models.PositiveIntegerField(_("unverändert"), default=0)
+    deactivated = models.PositiveIntegerField(_("deaktiviert"), default=0)
+    invalid = models.PositiveIntegerField(_("fehlerhafte Zeilen"), default=0)
+    errors = models.JSONField(_("Fehler"), default=list, blank=True)
+    report = models.JSONField(_("Bericht"), default=dict, blank=True)
+    plan_digest = models.CharField(_("Plan-Prüfsumme"), max_length=64, blank=True)
+    # An admin preview keeps the uploaded bytes until it is confirmed, in the database so
+    # that any web worker can confirm it (workers are stateless, DESIGN.md).
+    upload = models.BinaryField(null=True, blank=True, editable=False)
+    confirmed_by = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="preview", verbose_name=_("bestätigt durch Lauf")
+    )
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("Importlauf")
+        verbose_name_plural = _("Importläufe")
+
+    def __str__(self):
+        kind = _("Probelauf") if self.dry_run else _("Import")
+        return f"{kind} {self.filename} → {self.source_slug} ({self.started_at:%Y-%m-%d %H:%M})"

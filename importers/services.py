@@ -1,0 +1,209 @@
+"""The one way to import contacts. The command, the admin upload page and the API call
+`import_run`; it reads, validates, plans and (unless dry) applies, and records the run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from directory.models import Source
+from importers.columns import MappingError, mapping_check
+from importers.models import ImportRun
+from importers.readers import ReadError, table_read
+from importers.sync import ImportPlan, plan_apply, plan_build
+from importers.validate import RowError, Validation, rows_validate
+
+logger = logging.getLogger(__name__)
+SOURCE_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
+CHANGE_LIMIT = 1000  # changes listed per kind in a report; counts are always complete
+
+
+@dataclass
+class ImportReport:
+    """What happened, JSON-serialisable through as_dict() (the API returns exactly that)."""
+
+    filename: str
+    sha256: str
+    source: str
+    dry_run: bool
+    applied: bool = False
+    rows: int = 0
+    counts: dict = field(default_factory=lambda: {"created": 0, "updated": 0, "unchanged": 0, "deactivated": 0, "invalid": 0})
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
+    plan: ImportPlan | None = None
+    run_id: int | None = None
+    options: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """False when the file was refused: nothing was (or would be) imported because of errors."""
+        if self.plan is None:
+            return False
+        return not self.errors or (self.options.get("skip_invalid", False) and self.counts["invalid"] < self.rows)
+
+    @property
+    def status(self) -> str:
+        if not self.ok:
+            return ImportRun.Status.REJECTED
+        return ImportRun.Status.APPLIED if self.applied else ImportRun.Status.PREVIEWED
+
+    def as_dict(self, *, change_limit: int = CHANGE_LIMIT) -> dict:
+        plan = self.plan
+        return {
+            "run_id": self.run_id,
+            "status": str(self.status),
+            "ok": self.ok,
+            "applied": self.applied,
+            "dry_run": self.dry_run,
+            "source": self.source,
+            "source_created": bool(plan and not plan.source_exists),
+            "filename": self.filename,
+            "sha256": self.sha256,
+            "options": self.options,
+            "rows": self.rows,
+            "counts": self.counts,
+            "errors": [e.as_dict() for e in self.errors],
+            "warnings": [w.as_dict() for w in self.warnings],
+            "plan_digest": plan.digest() if plan else "",
+            "changes": {
+                "created": [{"row": c.row, "name": c.values["name"], "source_id": c.values["external_id"]} for c in plan.creates[:change_limit]],
+                "updated": [
+                    {"row": u.row, "contact_id": u.contact_id, "name": u.name, "fields": u.changes} for u in plan.updates[:change_limit]
+                ],
+                "deactivated": [
+                    {"contact_id": d.contact_id, "name": d.name, "source_id": d.external_id} for d in plan.deactivations[:change_limit]
+                ],
+            } if plan else {"created": [], "updated": [], "deactivated": []},
+        }
+
+
+def import_run(
+    *,
+    data: bytes,
+    filename: str,
+    source_slug: str,
+    dry_run: bool,
+    skip_invalid: bool = False,
+    mapping: dict | None = None,
+    user=None,
+    deactivate: bool = True,
+    via: str = "command",
+    expected_plan_digest: str | None = None,
+    keep_upload: bool = False,
+    progress=None,
+) -> ImportReport:
+    """Import one file into one source. Never raises for a bad file: the report says why.
+
+    Real runs hold the source's row lock (select_for_update; on SQLite the IMMEDIATE
+    transaction's write lock) while planning and applying, so two imports of one source
+    never interleave: the second plans against what the first committed.
+    """
+    started = timezone.now()
+    sha256 = hashlib.sha256(data).hexdigest()
+    options = {"skip_invalid": skip_invalid, "deactivate": deactivate, "mapping": bool(mapping)}
+    report = ImportReport(filename=filename, sha256=sha256, source=source_slug, dry_run=dry_run, options=options)
+    validation = _validate(report, data=data, filename=filename, source_slug=source_slug, mapping=mapping, progress=progress)
+    if validation is not None:
+        report.rows = validation.rows
+        report.errors, report.warnings = validation.errors, validation.warnings
+        report.counts["invalid"] = len(validation.invalid_rows)
+        refused = bool(validation.errors) and (not skip_invalid or not validation.records)
+        if refused:
+            # Still show what the valid rows would do, but with no deactivations: a partial
+            # plan must not suggest that contacts of the unreadable rows would go away.
+            report.plan = plan_build(
+                source=Source.objects.filter(slug=source_slug).first(), source_slug=source_slug,
+                records=validation.records, invalid_keys=validation.invalid_keys, deactivate=False,
+            )
+            report.counts.update(report.plan.counts)
+        elif dry_run:
+            report.plan = plan_build(
+                source=Source.objects.filter(slug=source_slug).first(), source_slug=source_slug,
+                records=validation.records, invalid_keys=validation.invalid_keys, deactivate=deactivate,
+            )
+            report.counts.update(report.plan.counts)
+        else:
+            _apply(report, validation, source_slug=source_slug, deactivate=deactivate, expected_plan_digest=expected_plan_digest)
+    _record(report, user=user, via=via, started=started, size=len(data), upload=data if keep_upload else None)
+    return report
+
+
+def _validate(report: ImportReport, *, data, filename, source_slug, mapping, progress) -> Validation | None:
+    if not SOURCE_SLUG.match(source_slug or ""):
+        report.errors = [RowError(None, None, source_slug, "is not a source name; use lowercase letters, digits and hyphens (e.g. weisser-ring)")]
+        return None
+    try:
+        checked = mapping_check(mapping) if mapping else None
+        table = table_read(data, filename)
+    except (ReadError, MappingError) as exc:
+        report.errors = [RowError(None, None, "", str(exc))]
+        return None
+    return rows_validate(table, mapping=checked, progress=progress)
+
+
+class PlanChanged(Exception):
+    pass
+
+
+def _apply(report: ImportReport, validation: Validation, *, source_slug: str, deactivate: bool, expected_plan_digest: str | None) -> None:
+    try:
+        with transaction.atomic():
+            source, _ = Source.objects.get_or_create(slug=source_slug, defaults={"name": source_slug})
+            source = Source.objects.select_for_update().get(pk=source.pk)
+            plan = plan_build(
+                source=source, source_slug=source_slug, records=validation.records, invalid_keys=validation.invalid_keys, deactivate=deactivate,
+            )
+            if expected_plan_digest and plan.digest() != expected_plan_digest:
+                raise PlanChanged
+            changed = plan_apply(plan, source=source)
+            if changed:
+                _search_sync(changed)
+    except PlanChanged:
+        report.errors = report.errors + [RowError(None, None, "", "the directory changed since the preview; run the preview again and check it")]
+        report.plan = plan
+        report.counts.update(plan.counts)
+        report.options["skip_invalid"] = False  # nothing was applied: the report must say refused
+        return
+    report.plan = plan
+    report.applied = True
+    report.counts.update(plan.counts)
+
+
+def _search_sync(ids: list[int]) -> None:
+    """Queue the changed contacts for the search index; it sends them after commit."""
+    from search.sync import contacts_changed
+
+    contacts_changed(ids)
+
+
+def _record(report: ImportReport, *, user, via: str, started, size: int, upload: bytes | None) -> None:
+    run = ImportRun.objects.create(
+        user=user if getattr(user, "is_authenticated", False) else None,
+        started_at=started,
+        finished_at=timezone.now(),
+        via=via,
+        filename=report.filename[:255],
+        sha256=report.sha256,
+        size=size,
+        source_slug=report.source[:60],
+        source=Source.objects.filter(slug=report.source).first(),
+        dry_run=report.dry_run,
+        status=report.status,
+        options=report.options,
+        rows=report.rows,
+        errors=[e.as_dict() for e in report.errors[:CHANGE_LIMIT]],
+        plan_digest=report.plan.digest() if report.plan else "",
+        upload=upload,
+        **{name: report.counts[name] for name in ("created", "updated", "unchanged", "deactivated", "invalid")},
+    )
+    report.run_id = run.pk
+    run.report = report.as_dict(change_limit=200)
+    run.save(update_fields=["report"])
+    logger.info("import %s: %s into %s, %s", run.pk, report.filename, report.source, report.counts)

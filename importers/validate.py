@@ -1,0 +1,499 @@
+"""Rows of text → ContactRecords, or RowErrors that say row, column, value and why.
+
+Every row is checked and every error collected before anything is written (pretix checks
+before writing too, but stops at the first bad row; STYLE.md). Values are read as people
+write them: states by name, short code, ISO code or AGS; districts by AGS or by name
+(unambiguous within the row's state); taxonomy terms by slug or German/English label;
+lists split on ";" or ","; German phone notations; ja/nein/x; 24.11.2026.
+
+Identity of a row within its source: its source id (the `source_id` column, stored as
+Contact.external_id). A row without a source id is identified by its normalised name
+(directory.text.normalise_name: folded, lowercase, no punctuation) plus its postcode, so
+"Opferhilfe  Erfurt e.V." at 99084 and "opferhilfe erfurt ev" at 99084 are the same row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import opening_hours
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, URLValidator
+
+from directory.geo import AmbiguousPlace
+from directory.models import Channel, ContactKind, District, IncidentType, Scope, State, TargetGroup
+from directory.phones import PhoneError, phone_to_e164
+from directory.services import coverage_errors
+from directory.text import normalise_name
+from importers.columns import REQUIRED, canonical_column
+from importers.geocoders import GazetteerGeocoder, geocoder_get
+from importers.readers import Cell, Table
+
+TERM_MODELS = {"kinds": ContactKind, "incident_types": IncidentType, "target_groups": TargetGroup, "channels": Channel}
+LIST_SPLIT = re.compile(r"[;,]")
+TRUE = {"ja", "j", "x", "yes", "y", "1", "true", "wahr"}
+FALSE = {"nein", "n", "no", "0", "false", "falsch"}
+SCOPES = {
+    "bundesweit": Scope.NATIONAL, "national": Scope.NATIONAL, "nationwide": Scope.NATIONAL, "bund": Scope.NATIONAL,
+    "landesweit": Scope.STATE, "state": Scope.STATE, "land": Scope.STATE, "statewide": Scope.STATE,
+    "kreisweit": Scope.DISTRICT, "district": Scope.DISTRICT, "kreis": Scope.DISTRICT, "regional": Scope.DISTRICT,
+    "lokal": Scope.LOCAL, "local": Scope.LOCAL, "ortlich": Scope.LOCAL, "oertlich": Scope.LOCAL,
+}
+LANGUAGES = {
+    "deutsch": "de", "german": "de", "englisch": "en", "english": "en", "tuerkisch": "tr", "turkish": "tr",
+    "arabisch": "ar", "arabic": "ar", "russisch": "ru", "russian": "ru", "ukrainisch": "uk", "ukrainian": "uk",
+    "polnisch": "pl", "polish": "pl", "franzoesisch": "fr", "french": "fr", "persisch": "fa", "farsi": "fa",
+    "spanisch": "es", "spanish": "es", "italienisch": "it", "italian": "it", "gebaerdensprache": "sgn",
+}
+MAX_LENGTH = {
+    "source_id": 120, "name": 250, "organisation": 250, "street": 200, "town": 150, "opening_hours": 255,
+    "email": 254, "website": 500, "online_report_url": 500, "source_url": 1000,
+    "description_de": 10_000, "description_en": 10_000,
+}
+# Export neutralises cells starting with these against formula injection by prefixing "'";
+# reading removes that prefix again, so an exported file re-imports to the same values.
+FORMULA_START = ("=", "+", "-", "@")
+EMAIL = EmailValidator()
+URL = URLValidator(schemes=["http", "https"])
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int | None
+    column: str | None
+    value: str
+    reason: str
+
+    @property
+    def message(self) -> str:
+        where = ", ".join(part for part in (
+            f"row {self.row}" if self.row is not None else "",
+            f'column "{self.column}"' if self.column else "",
+        ) if part)
+        shown = self.value if len(self.value) <= 80 else self.value[:77] + "…"
+        what = f'"{shown}" {self.reason}' if self.value else self.reason
+        return f"{where}: {what}" if where else what
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason, "message": self.message}
+
+    def __str__(self):
+        return self.message
+
+
+@dataclass
+class ContactRecord:
+    """One valid row, in the comparable form the plan diffs against the database."""
+
+    row: int
+    key: tuple[str, ...]
+    values: dict  # field name → JSON-serialisable value (see sync.SNAPSHOT_FIELDS)
+
+
+@dataclass
+class Validation:
+    records: list[ContactRecord] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
+    invalid_rows: set[int] = field(default_factory=set)
+    # Identity keys of rows that failed, so --skip-invalid never deactivates their contacts.
+    invalid_keys: set[tuple[str, ...]] = field(default_factory=set)
+    rows: int = 0
+
+
+class Reference:
+    """Reference data loaded once per import: a 20,000-row file must not query per cell."""
+
+    def __init__(self):
+        self.states: dict[str, State] = {}
+        for state in State.objects.all():
+            for key in (state.code, state.iso, state.ags, str(int(state.ags)), state.name, state.name_en, state.slug):
+                self.states[normalise_name(key)] = state
+        self.state_by_code = {s.code: s for s in self.states.values()}
+        self.districts: dict[str, District] = {}
+        self.district_names: dict[str, list[District]] = defaultdict(list)
+        for district in District.objects.select_related("state"):
+            self.districts[district.ags] = district
+            names = {district.short_name, district.name, f"{district.kind} {district.short_name}"}
+            if district.kind in (District.Kind.KREISFREIE_STADT, District.Kind.STADTKREIS):
+                names |= {f"Stadt {district.short_name}", f"{district.short_name} Stadt"}
+            for name in names:
+                bucket = self.district_names[normalise_name(name)]
+                if district not in bucket:
+                    bucket.append(district)
+        self.terms: dict[str, dict[str, str]] = {}
+        for column, model in TERM_MODELS.items():
+            lookup = {}
+            for term in model.objects.all():
+                for key in (term.slug, term.name_de, term.name_en):
+                    lookup[normalise_name(key)] = term.slug
+            self.terms[column] = lookup
+        self.gazetteer = GazetteerGeocoder()
+        self.geocoder = geocoder_get()
+        if isinstance(self.geocoder, GazetteerGeocoder):
+            self.geocoder = self.gazetteer
+
+
+def header_resolve(table: Table, mapping: dict | None) -> tuple[dict[int, str], list[RowError]]:
+    """Column index → canonical column, or file-level errors for unknown/duplicate/missing columns."""
+    columns: dict[int, str] = {}
+    errors: list[RowError] = []
+    seen: dict[str, str] = {}
+    for index, header in enumerate(table.headers):
+        if not header.strip():
+            if any(index < len(cells) and cells[index].text.strip() for _, cells in table.rows):
+                errors.append(RowError(1 if table.format != "json" else None, f"#{index + 1}", "", "has values but no header; name the column or delete it"))
+            continue
+        column = canonical_column(header, mapping)
+        if column is None:
+            errors.append(RowError(None, header, "", 'is not a known column; rename it to a canonical column (see fixtures/import/README.md) or map it with a mapping file (--mapping)'))
+        elif column == "":
+            continue  # the mapping says: ignore this column
+        elif column in seen:
+            errors.append(RowError(None, header, "", f'means the same as column "{seen[column]}"; keep one of them'))
+        else:
+            seen[column] = header
+            columns[index] = column
+    missing = [c for c in REQUIRED if c not in seen]
+    if missing:
+        errors.append(RowError(None, None, "", f'the file has no column for {", ".join(missing)} (required: {", ".join(REQUIRED)})'))
+    return columns, errors
+
+
+def rows_validate(table: Table, *, mapping: dict | None = None, progress=None) -> Validation:
+    result = Validation(rows=len(table.rows))
+    columns, errors = header_resolve(table, mapping)
+    if errors:
+        result.errors = errors
+        result.invalid_rows = {number for number, _ in table.rows}
+        return result
+    headers = {column: table.headers[index] for index, column in columns.items()}
+    reference = Reference()
+    first_seen: dict[tuple[str, ...], int] = {}
+    records_by_key: dict[tuple[str, ...], ContactRecord] = {}
+    for count, (number, cells) in enumerate(table.rows, start=1):
+        parser = RowParser(number, cells, columns, headers, reference, len(table.headers))
+        record = parser.parse()
+        result.warnings.extend(parser.warnings)
+        key = parser.key()
+        if key and key in first_seen:
+            column, what = ("source_id", "source id") if key[0] == "id" else ("name", "name and postcode")
+            shown = key[1] if key[0] == "id" else parser.raw("name")
+            parser.error(column, shown, f"also appears in row {first_seen[key]}; each {what} may appear only once in a file")
+            earlier = records_by_key.pop(key, None)
+            if earlier is not None:
+                result.records.remove(earlier)
+                result.invalid_rows.add(earlier.row)
+            result.errors.append(RowError(first_seen[key], headers.get(column), shown, f"also appears in row {number}; each {what} may appear only once in a file"))
+            record = None
+        elif key:
+            first_seen[key] = number
+        if parser.errors or record is None:
+            result.errors.extend(parser.errors)
+            result.invalid_rows.add(number)
+            if key:
+                result.invalid_keys.add(key)
+        else:
+            result.records.append(record)
+            records_by_key[key] = record
+        if progress and count % 500 == 0:
+            progress(500)
+    if progress:
+        progress(len(table.rows) % 500)
+    result.errors.sort(key=lambda e: (e.row or 0))
+    return result
+
+
+class RowParser:
+    def __init__(self, number: int, cells: list[Cell], columns: dict[int, str], headers: dict[str, str], reference: Reference, width: int):
+        self.number, self.reference, self.headers = number, reference, headers
+        self.errors: list[RowError] = []
+        self.warnings: list[RowError] = []
+        self.cells: dict[str, Cell] = {column: cells[index] for index, column in columns.items() if index < len(cells)}
+        extra = [c for c in cells[width:] if c.text.strip()]
+        if extra:
+            self.errors.append(RowError(number, None, "", f"has {len(cells)} cells but the header has {width} columns; check for unquoted delimiters"))
+
+    # --- helpers ---------------------------------------------------------------------
+    def raw(self, column: str) -> str:
+        cell = self.cells.get(column)
+        if cell is None:
+            return ""
+        text = cell.text.strip()
+        if text.startswith("'") and text[1:2] in FORMULA_START:
+            text = text[1:]
+        return text
+
+    def error(self, column: str | None, value: str, reason: str) -> None:
+        self.errors.append(RowError(self.number, self.headers.get(column, column) if column else None, value, reason))
+
+    def warn(self, column: str | None, value: str, reason: str) -> None:
+        self.warnings.append(RowError(self.number, self.headers.get(column, column) if column else None, value, reason))
+
+    def items(self, column: str) -> list[str]:
+        return [item.strip() for item in LIST_SPLIT.split(self.raw(column)) if item.strip()]
+
+    def key(self) -> tuple[str, ...] | None:
+        source_id = self.raw("source_id")
+        if source_id:
+            return ("id", source_id)
+        name = normalise_name(self.raw("name"))
+        return ("name", name, self.raw("postcode")) if name else None
+
+    # --- the row ---------------------------------------------------------------------
+    def parse(self) -> ContactRecord | None:
+        for column, cell in self.cells.items():
+            if cell.formula or cell.text.lstrip().startswith("="):
+                self.error(column, cell.text.strip(), "is a formula; formulas are not evaluated, enter the value itself")
+        if self.errors:
+            return None
+        for column, limit in MAX_LENGTH.items():
+            if len(self.raw(column)) > limit:
+                self.error(column, self.raw(column), f"is longer than {limit} characters")
+        for column in REQUIRED:
+            if not self.raw(column):
+                self.error(column, "", "is required")
+        values = {
+            "external_id": self.raw("source_id"),
+            "name": self.raw("name"),
+            "organisation": self.raw("organisation"),
+            "description_de": self.raw("description_de"),
+            "description_en": self.raw("description_en"),
+            "street": self.raw("street"),
+            "town": self.raw("town"),
+            "source_url": "",
+            "opening_hours": self.opening_hours(),
+            "open_24_7": bool(self.boolean("open_24_7")),
+            "barrier_free": self.boolean("barrier_free"),
+            "anonymous": self.boolean("anonymous"),
+            "free_of_charge": self.boolean("free_of_charge"),
+            "active": self.boolean("active") is not False,
+            "languages": self.languages(),
+            "last_verified": self.date("last_verified"),
+            "email": self.email(),
+            "phones": self.phones(),
+        }
+        for column in TERM_MODELS:
+            values[column] = self.terms(column)
+        for column in ("website", "online_report_url", "source_url"):
+            values[column] = self.url(column)
+        scope = self.scope()
+        states = self.states()
+        values["scope"] = scope or ""
+        located = self.location(states)
+        values["postcode"] = self.postcode_value()
+        values["lat"], values["lng"], values["district"] = located
+        districts = self.districts(states, scope)
+        if scope and not self.errors:
+            # A district or local row names its district(s), or a postcode inside it (issue 4).
+            if scope in (Scope.DISTRICT, Scope.LOCAL) and not districts and values["district"]:
+                districts = [values["district"]]
+            covered_states = states if scope in (Scope.NATIONAL, Scope.STATE) else []
+            state_objs = [self.reference.state_by_code[c] for c in covered_states]
+            district_objs = [self.reference.districts[a] for a in districts]
+            for reason in coverage_errors(scope, state_objs, district_objs):
+                self.error("scope", self.raw("scope"), f"contradicts the coverage: {reason}")
+            values["states"] = sorted(covered_states)
+            values["districts"] = sorted(districts)
+        if self.errors:
+            return None
+        return ContactRecord(self.number, self.key(), values)
+
+    def scope(self) -> str | None:
+        raw = self.raw("scope")
+        if not raw:
+            return None
+        scope = SCOPES.get(normalise_name(raw).replace(" ", ""))
+        if scope is None:
+            self.error("scope", raw, "is not a scope; use bundesweit, landesweit, kreisweit or lokal (national, state, district, local)")
+        return scope
+
+    def states(self) -> list[str]:
+        codes = []
+        for item in self.items("states"):
+            state = self.reference.states.get(normalise_name(item))
+            if state is None:
+                self.error("states", item, "is not a German state; use its name, short code (BY), ISO code (DE-BY) or AGS (09)")
+            elif state.code not in codes:
+                codes.append(state.code)
+        return codes
+
+    def districts(self, states: list[str], scope: str | None) -> list[str]:
+        found = []
+        for item in self.items("districts"):
+            if item.isdigit():
+                district = self.reference.districts.get(item.zfill(5) if len(item) == 4 else item)
+                if district is None:
+                    self.error("districts", item, "is not a district key (AGS); use the 5-digit key such as 09162, or the name")
+                    continue
+            else:
+                candidates = self.reference.district_names.get(normalise_name(item), [])
+                within = [d for d in candidates if not states or d.state.code in states]
+                if not within:
+                    where = f" in {', '.join(self.reference.state_by_code[c].name for c in states)}" if states and candidates else ""
+                    self.error("districts", item, f"is not a district{where}; use its AGS key (e.g. 09162) or its official name")
+                    continue
+                if len(within) > 1:
+                    options = ", ".join(f"{d.ags} {d}" for d in within)
+                    self.error("districts", item, f"is ambiguous ({options}); use the AGS key")
+                    continue
+                district = within[0]
+            if states and district.state.code not in states:
+                names = ", ".join(self.reference.state_by_code[c].name for c in states)
+                self.error("districts", item, f"({district.short_name}) is in {district.state.name}, not in {names}")
+                continue
+            if district.ags not in found:
+                found.append(district.ags)
+        return found
+
+    def postcode_value(self) -> str:
+        raw = self.raw("postcode")
+        cell = self.cells.get("postcode")
+        if cell is not None and cell.number and raw.isdigit() and len(raw) == 4:
+            raw = "0" + raw  # Excel stores 01067 as the number 1067
+        return raw
+
+    def location(self, states: list[str]) -> tuple[float | None, float | None, str]:
+        postcode, town, street = self.postcode_value(), self.raw("town"), self.raw("street")
+        district = ""
+        located = None
+        if postcode:
+            if not re.fullmatch(r"[0-9]{5}", postcode):
+                self.error("postcode", postcode, "is not a postcode")
+                return None, None, ""
+            located = self.reference.gazetteer.geocode({"postalcode": postcode})
+            if located is None:
+                self.error("postcode", postcode, "is not a known German postcode")
+                return None, None, ""
+            postcode_states = {self.reference.districts[a].state.code for a in located.raw["districts"]}
+            if states and not postcode_states & set(states):
+                names = ", ".join(self.reference.state_by_code[c].name for c in states)
+                self.error("postcode", postcode, f"is not in {names}")
+                return None, None, ""
+            district = located.raw["district"]
+        elif town:
+            try:
+                located = self.reference.gazetteer.geocode({"city": town, "state": states[0] if len(states) == 1 else ""})
+            except AmbiguousPlace as exc:
+                self.warn("town", town, f"lies in {len(exc.districts)} districts; add a postcode to place it on the map")
+            if located is not None:
+                district = located.raw["district"]
+            else:
+                self.warn("town", town, "is not in the gazetteer; add a postcode to place it on the map")
+        lat, lng = self.coordinates()
+        if lat is not None:
+            return lat, lng, district
+        if located is None:
+            return None, None, district
+        if self.reference.geocoder is not self.reference.gazetteer and (street or postcode or town):
+            found = self.reference.geocoder.geocode(
+                {"street": street, "postalcode": postcode, "city": town, "country": "Deutschland"}
+            )
+            if found is not None:
+                return round(found.latitude, 6), round(found.longitude, 6), district
+        return located.latitude, located.longitude, district
+
+    def coordinates(self) -> tuple[float | None, float | None]:
+        raw_lat, raw_lng = self.raw("lat"), self.raw("lng")
+        if not raw_lat and not raw_lng:
+            return None, None
+        try:
+            lat, lng = float(raw_lat.replace(",", ".")), float(raw_lng.replace(",", "."))
+        except ValueError:
+            self.error("lat" if raw_lat else "lng", f"{raw_lat} {raw_lng}".strip(), "is not a latitude/longitude pair; give both as decimal degrees")
+            return None, None
+        if not (47 <= lat <= 55.1 and 5.8 <= lng <= 15.1):
+            self.error("lat", f"{raw_lat}, {raw_lng}", "is not a point in Germany")
+            return None, None
+        return lat, lng
+
+    def terms(self, column: str) -> list[str]:
+        slugs = []
+        for item in self.items(column):
+            slug = self.reference.terms[column].get(normalise_name(item))
+            if slug is None:
+                known = ", ".join(sorted(set(self.reference.terms[column].values())))
+                self.error(column, item, f"is not known; use one of {known}")
+            elif slug not in slugs:
+                slugs.append(slug)
+        return sorted(slugs)
+
+    def boolean(self, column: str) -> bool | None:
+        raw = self.raw(column)
+        if not raw:
+            return None
+        value = raw.lower()
+        if value in TRUE:
+            return True
+        if value in FALSE:
+            return False
+        self.error(column, raw, "is not yes or no; use ja/nein, x, yes/no or 1/0")
+        return None
+
+    def date(self, column: str) -> str | None:
+        raw = self.raw(column)
+        if not raw:
+            return None
+        for pattern in ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y"):
+            try:
+                return datetime.strptime(raw, pattern).date().isoformat()
+            except ValueError:
+                continue
+        self.error(column, raw, "is not a date; write 24.11.2026 or 2026-11-24")
+        return None
+
+    def email(self) -> str:
+        raw = self.raw("email")
+        if raw:
+            try:
+                EMAIL(raw)
+            except ValidationError:
+                self.error("email", raw, "is not an email address")
+        return raw
+
+    def url(self, column: str) -> str:
+        raw = self.raw(column)
+        if not raw:
+            return ""
+        if raw.lower().startswith("www."):
+            raw = "https://" + raw
+        try:
+            URL(raw)
+        except ValidationError:
+            self.error(column, raw, "is not a web address; write it as https://…")
+        return raw
+
+    def phones(self) -> list[str]:
+        """ "Beratung: 0711 5401-3003; 116 006" → ["Beratung: +4971154013003", "116006"]."""
+        phones = []
+        for item in (p.strip() for p in self.raw("phone").split(";")):
+            if not item:
+                continue
+            label, _, number = item.rpartition(":")
+            try:
+                e164 = phone_to_e164(number)
+            except PhoneError:
+                self.error("phone", item, "is not a valid phone number; write it like 0711 5401-3003 or +49 711 54013003")
+                continue
+            phones.append(f"{label.strip()}: {e164}" if label.strip() else e164)
+        return phones
+
+    def languages(self) -> list[str]:
+        codes = []
+        for item in self.items("languages"):
+            code = LANGUAGES.get(normalise_name(item).replace(" ", ""), item.lower())
+            if not re.fullmatch(r"[a-z]{2,3}", code):
+                self.error("languages", item, "is not a language; use ISO 639-1 codes such as de, en, tr")
+            elif code not in codes:
+                codes.append(code)
+        return codes
+
+    def opening_hours(self) -> str:
+        raw = self.raw("opening_hours")
+        if raw and not opening_hours.validate(raw):
+            self.error("opening_hours", raw, 'is not in OpenStreetMap opening_hours syntax; e.g. "Mo-Fr 09:00-17:00; PH off"')
+        return raw
+

@@ -1,10 +1,52 @@
-from django.shortcuts import render
+"""Public pages: start, results, contact, state and district landing pages (issue 6).
 
-from directory.models import Contact, District, PostalCode, State
+Plain function views. The results and landing pages go through the one query model
+(search.query.parse_query) and the one search entry point (search.engine.search), so that a
+partner's link, a landing page and an API call mean the same thing (DESIGN.md).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import vobject
+from django.conf import settings
+from django.http import Http404, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from directory.models import (
+    Contact,
+    ContactKind,
+    ContactSlugHistory,
+    District,
+    IncidentType,
+    PostalCode,
+    Scope,
+    State,
+)
+from directory.phones import phone_display
+from lotse.middleware import is_embed
+from search.engine import search
+from search.query import QueryError, parse_query
+
+# Parameters that change how a page looks, not what it finds: kept on links, never part
+# of the search itself.
+PRESENTATION_PARAMS = ("lang", "embed")
 
 
 def home(request):
-    return render(request, "directory/home.html", {"states": State.objects.order_by("name")})
+    return render(
+        request,
+        "directory/home.html",
+        {
+            "states": State.objects.order_by("name"),
+            "incident_types": IncidentType.objects.all(),
+            "embed": is_embed(request),
+        },
+    )
 
 
 def about(request):
@@ -14,4 +56,325 @@ def about(request):
         "postcodes": PostalCode.objects.count(),
         "contacts": Contact.objects.filter(active=True).count(),
     }
-    return render(request, "directory/about.html", {"counts": counts})
+    return render(request, "directory/about.html", {"counts": counts, "embed": is_embed(request)})
+
+
+# --- results ------------------------------------------------------------------------------
+
+
+def search_page(request):
+    try:
+        query = parse_query(request.GET)
+    except QueryError as exc:
+        return render(
+            request,
+            "directory/bad_request.html",
+            {"message": str(exc.message), "field": exc.field, "embed": is_embed(request)},
+            status=400,
+        )
+    result = search(query)
+    context = _results_context(request, query, result)
+    context.update(
+        {
+            "states": State.objects.order_by("name"),
+            "incident_types": IncidentType.objects.all(),
+            "kinds": ContactKind.objects.all(),
+        }
+    )
+    return render(request, "directory/search.html", context)
+
+
+GROUP_TITLES = {
+    "near": gettext_lazy("In Ihrer Nähe"),
+    "regional": gettext_lazy("Vor Ort in Kreisen und Städten"),
+    "state": gettext_lazy("Landesweit zuständig"),
+    "national": gettext_lazy("Bundesweit"),
+}
+
+
+def _results_context(request, query, result) -> dict:
+    kinds = {term.slug: term for term in ContactKind.objects.all()}
+    incidents = {term.slug: term for term in IncidentType.objects.all()}
+    groups = [
+        {
+            "key": group.key,
+            "title": GROUP_TITLES.get(group.key, group.key),
+            "total": group.total,
+            "hits": [_hit_for_display(hit, kinds, incidents) for hit in group.hits],
+        }
+        for group in result.groups
+        if group.hits
+    ]
+    embed = [("embed", "1")] if is_embed(request) else []
+    params = query.to_params()
+    return {
+        "query": query,
+        "result": result,
+        "groups": groups,
+        "total": result.total,
+        "place_label": _place_label(query),
+        "facets": _facets_for_display(request, result, kinds, incidents),
+        "filters_active": len(query.incidents) + len(query.kinds),
+        "share_url": request.build_absolute_uri(_url_with(reverse("search"), params)),
+        "embed_url": request.build_absolute_uri(_url_with(reverse("search"), [*params, ("embed", "1")])),
+        "advice": _advice(request, query),
+        "hotlines": _hotlines() if not groups else [],
+        "pages": _pages(query, result, embed),
+        "embed": is_embed(request),
+        "form": request.GET,
+        "hidden": [(k, v) for k, values in request.GET.lists() if k not in FORM_FIELDS for v in values],
+        "radii": RADII,
+        "radius": _number(query.radius) if query.radius is not None else "",
+    }
+
+
+# The controls of the results form; every other parameter (state, district, flags, lang,
+# embed, a partner's own) is carried along as a hidden field.
+FORM_FIELDS = {"near", "q", "radius", "incident", "kind", "page"}
+RADII = ["", "10", "25", "50", "100", "200"]
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _place_label(query) -> str:
+    if query.near_label:
+        return query.near_label
+    if query.district:
+        district = District.objects.filter(ags=query.district).first()
+        return district.short_name if district else query.district
+    if query.state:
+        state = State.objects.filter(code=query.state).first()
+        return state.label if state else query.state
+    return ""
+
+
+def _pages(query, result, extra: list) -> list[dict]:
+    if result.total_pages <= 1:
+        return []
+    return [
+        {
+            "number": number,
+            "current": number == query.page,
+            "url": _url_with(reverse("search"), [*query.with_(page=number).to_params(), *extra]),
+        }
+        for number in range(1, min(result.total_pages, 20) + 1)
+    ]
+
+
+def _hotlines() -> list[dict]:
+    """Nationwide contacts with a phone number, for the "nothing found" advice."""
+    contacts = (
+        Contact.objects.filter(active=True, scope=Scope.NATIONAL, phones__isnull=False)
+        .distinct()
+        .prefetch_related("phones")
+        .order_by("name")
+    )
+    return [
+        {
+            "name": contact.name,
+            "slug": contact.slug,
+            "phones": [{"label": p.label, "number": p.number, "display": phone_display(p.number)} for p in contact.phones.all()],
+        }
+        for contact in contacts
+    ]
+
+
+def _hit_for_display(hit: dict, kinds: dict, incidents: dict) -> dict:
+    shown = dict(hit)
+    shown["kind_terms"] = [kinds[slug] for slug in hit.get("kinds", []) if slug in kinds]
+    shown["incident_terms"] = [incidents[slug] for slug in hit.get("incident_types", []) if slug in incidents]
+    shown["phones"] = [
+        {**phone, "display": phone.get("display") or phone_display(phone["number"])} for phone in hit.get("phones", [])
+    ]
+    return shown
+
+
+def _facets_for_display(request, result, kinds: dict, incidents: dict) -> list[dict]:
+    """Each facet value as a checkbox with its count; the chosen ones stay listed at 0."""
+    facets = []
+    for param, facet_name, terms, legend in (
+        ("incident", "incident_types", incidents, _("Was ist passiert?")),
+        ("kind", "kinds", kinds, _("Art der Stelle")),
+    ):
+        counts = result.facets.get(facet_name, {})
+        chosen = set(request.GET.getlist(param))
+        options = [
+            {"value": slug, "label": term.label, "count": counts.get(slug, 0), "checked": slug in chosen}
+            for slug, term in terms.items()
+            if counts.get(slug) or slug in chosen
+        ]
+        if options:
+            facets.append({"param": param, "legend": legend, "options": options})
+    return facets
+
+
+def _advice(request, query) -> list[dict]:
+    """Ways out of an empty result: each one a link that widens the search."""
+    ways = []
+    params = request.GET
+    widest = settings.SEARCH_MAX_RADIUS_KM
+    if query.point and (query.radius or 0) < widest:
+        wider = _replace(params, radius=str(widest))
+        ways.append(
+            {"text": _("Suchradius auf %(km)s km erweitern") % {"km": widest}, "url": _url_with(reverse("search"), wider)}
+        )
+    for name, label in (
+        ("incident", _("ohne Filter „Was ist passiert?“ suchen")),
+        ("kind", _("ohne Filter „Art der Stelle“ suchen")),
+        ("q", _("ohne Suchbegriff suchen")),
+    ):
+        if params.get(name):
+            ways.append({"text": label, "url": _url_with(reverse("search"), _replace(params, **{name: None}))})
+    national = [(k, v) for k, v in _keep_presentation(params)]
+    ways.append({"text": _("alle bundesweiten Angebote anzeigen"), "url": _url_with(reverse("search"), national)})
+    return ways
+
+
+def _keep_presentation(params: QueryDict) -> list[tuple[str, str]]:
+    return [(name, params[name]) for name in PRESENTATION_PARAMS if params.get(name)]
+
+
+def _replace(params: QueryDict, **changes) -> list[tuple[str, str]]:
+    pairs = [(k, v) for k, values in params.lists() if k not in changes and k != "page" for v in values]
+    pairs += [(k, v) for k, v in changes.items() if v is not None]
+    return pairs
+
+
+def _url_with(path: str, params) -> str:
+    params = list(params.items() if isinstance(params, dict) else params)
+    return f"{path}?{urlencode(params)}" if params else path
+
+
+# --- contact ------------------------------------------------------------------------------
+
+
+def _contact_or_redirect(request, slug: str, view_name: str):
+    contact = (
+        Contact.objects.filter(slug=slug)
+        .select_related("organisation", "source", "district__state")
+        .prefetch_related("kinds", "incident_types", "target_groups", "channels", "states", "districts", "phones")
+        .first()
+    )
+    if contact is not None:
+        return contact, None
+    old = ContactSlugHistory.objects.filter(slug=slug).select_related("contact").first()
+    if old is None:
+        raise Http404(_("Diesen Kontakt gibt es nicht."))
+    target = reverse(view_name, args=[old.contact.slug])
+    query = request.GET.urlencode()
+    return None, redirect(f"{target}?{query}" if query else target, permanent=True)
+
+
+def contact_detail(request, slug):
+    contact, moved = _contact_or_redirect(request, slug, "contact")
+    if moved:
+        return moved
+    phones = [{"label": p.label, "number": p.number, "display": phone_display(p.number)} for p in contact.phones.all()]
+    osm_url = (
+        f"https://www.openstreetmap.org/?mlat={contact.lat:.5f}&mlon={contact.lng:.5f}#map=16/{contact.lat:.5f}/{contact.lng:.5f}"
+        if contact.has_point
+        else ""
+    )
+    return render(
+        request,
+        "directory/contact.html",
+        {
+            "contact": contact,
+            "phones": phones,
+            "osm_url": osm_url,
+            "coverage": _coverage_text(contact),
+            "embed": is_embed(request),
+        },
+        status=200 if contact.active else 410,
+    )
+
+
+def _coverage_text(contact: Contact) -> str:
+    if contact.scope == Scope.NATIONAL:
+        return _("bundesweit")
+    if contact.scope == Scope.STATE:
+        return ", ".join(state.label for state in contact.states.all())
+    return ", ".join(district.short_name for district in contact.districts.all())
+
+
+def contact_vcard(request, slug):
+    contact, moved = _contact_or_redirect(request, slug, "contact-vcard")
+    if moved:
+        return moved
+    if not contact.active:
+        raise Http404(_("Dieser Kontakt ist nicht mehr aktiv."))
+    page = request.build_absolute_uri(reverse("contact", args=[contact.slug]))
+    response = HttpResponse(contact_vcard_text(contact, page_url=page), content_type="text/vcard; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{contact.slug}.vcf"'
+    return response
+
+
+def contact_vcard_text(contact: Contact, *, page_url: str) -> str:
+    card = vobject.vCard()
+    card.add("fn").value = contact.name
+    card.add("n").value = vobject.vcard.Name(family=contact.name)
+    card.add("org").value = [contact.organisation.name if contact.organisation else contact.name]
+    for phone in contact.phones.all():
+        tel = card.add("tel")
+        tel.value = phone.number
+        tel.type_param = "WORK"
+    if contact.email:
+        email = card.add("email")
+        email.value = contact.email
+        email.type_param = "INTERNET"
+    if contact.website:
+        card.add("url").value = contact.website
+    if contact.street or contact.town:
+        adr = card.add("adr")
+        adr.value = vobject.vcard.Address(street=contact.street, city=contact.town, code=contact.postcode, country="Deutschland")
+        adr.type_param = "WORK"
+    notes = [contact.description_de]
+    if contact.opening_hours:
+        notes.append(f"Öffnungszeiten: {contact.opening_hours}")
+    notes.append(f"Lotse: {page_url}")
+    card.add("note").value = "\n".join(note for note in notes if note)
+    return card.serialize()
+
+
+# --- landing pages for partners -----------------------------------------------------------
+
+
+def state_page(request, slug):
+    if len(slug) == 2:
+        state = get_object_or_404(State, code=slug.upper())
+        return _canonical_redirect(request, "state", state.slug)
+    state = get_object_or_404(State, slug=slug)
+    query = parse_query(QueryDict(urlencode({"state": state.code})))
+    context = _results_context(request, query, search(query))
+    context.update(
+        {
+            "state": state,
+            "districts": state.districts.order_by("short_name"),
+            "search_url": _url_with(reverse("search"), [("state", state.code), *_keep_presentation(request.GET)]),
+        }
+    )
+    return render(request, "directory/state.html", context)
+
+
+def district_page(request, slug):
+    if slug.isdigit():
+        district = get_object_or_404(District, ags=slug)
+        return _canonical_redirect(request, "district", district.slug)
+    district = get_object_or_404(District.objects.select_related("state"), slug=slug)
+    query = parse_query(QueryDict(urlencode({"district": district.ags})))
+    context = _results_context(request, query, search(query))
+    context.update(
+        {
+            "district": district,
+            "search_url": _url_with(reverse("search"), [("district", district.ags), *_keep_presentation(request.GET)]),
+        }
+    )
+    return render(request, "directory/district.html", context)
+
+
+def _canonical_redirect(request, view_name: str, slug: str):
+    target = reverse(view_name, args=[slug])
+    query = request.GET.urlencode()
+    return redirect(f"{target}?{query}" if query else target, permanent=True)

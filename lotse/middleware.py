@@ -1,9 +1,23 @@
-"""Language from ?lang= or Accept-Language, never from a cookie: visitors get no cookies."""
+"""Cross-cutting rules for every response: language, privacy and security headers.
+
+- Language from ?lang= or Accept-Language, never from a cookie: visitors get no cookies.
+- A Content-Security-Policy without 'unsafe-inline' and without any third-party source
+  (issue 6 "Privacy and safety"): our pages load only our own CSS and JS.
+- Framing: nobody may frame a page, except the embed mode (?embed=1), which the partner
+  origins in settings.PARTNER_FRAME_ORIGINS may frame (CSP frame-ancestors).
+- No Set-Cookie outside the admin (CSRF and sessions are for staff only).
+- An access log without query strings: a search reveals where an official lives.
+"""
+
+import logging
+import time
 
 from django.conf import settings
 from django.utils import translation
 
 SUPPORTED = {code for code, _ in settings.LANGUAGES}
+
+access_log = logging.getLogger("lotse.access")
 
 
 class LanguageMiddleware:
@@ -30,3 +44,86 @@ def _vary_with(current: str | None, header: str) -> str:
     if header.lower() not in (v.lower() for v in values):
         values.append(header)
     return ", ".join(values)
+
+
+def is_embed(request) -> bool:
+    return request.GET.get("embed") == "1"
+
+
+def _is_staff_path(path: str) -> bool:
+    return any(path.startswith(prefix) for prefix in settings.COOKIE_PATHS)
+
+
+def content_security_policy(*, frame_ancestors: list[str]) -> str:
+    ancestors = " ".join(frame_ancestors) if frame_ancestors else "'none'"
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "connect-src 'self'",
+            "font-src 'self'",
+            "manifest-src 'self'",
+            "form-action 'self'",
+            "base-uri 'none'",
+            "object-src 'none'",
+            f"frame-ancestors {ancestors}",
+        ]
+    )
+
+
+class SecurityHeadersMiddleware:
+    """CSP and framing for public pages; must sit below XFrameOptionsMiddleware's response
+    handling, i.e. after it in MIDDLEWARE, so it can exempt embeds before that one runs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if any(request.path.startswith(prefix) for prefix in settings.CSP_EXEMPT_PATHS):
+            return response
+        embed = is_embed(request) and bool(settings.PARTNER_FRAME_ORIGINS)
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            content_security_policy(frame_ancestors=settings.PARTNER_FRAME_ORIGINS if embed else []),
+        )
+        if embed:
+            # X-Frame-Options cannot name several origins; browsers that know CSP
+            # frame-ancestors (all current ones) ignore X-Frame-Options when it is present,
+            # so the embed drops the header instead of sending a contradicting DENY.
+            response.xframe_options_exempt = True
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self), interest-cohort=()")
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        return response
+
+
+class NoVisitorCookiesMiddleware:
+    """Visitors get no cookies (issue 6): only the staff paths may set any.
+
+    Placed first in MIDDLEWARE so that it sees every cookie any other layer adds.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.cookies and not _is_staff_path(request.path):
+            response.cookies.clear()
+        return response
+
+
+class AccessLogMiddleware:
+    """One line per request: method, path without the query string, status, duration."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        access_log.info("%s %s %s %.1fms", request.method, request.path, response.status_code, elapsed_ms)
+        return response

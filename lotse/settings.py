@@ -58,8 +58,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "lotse.middleware.AccessLogMiddleware",
+    "lotse.middleware.NoVisitorCookiesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages under 50 KB over the wire (DESIGN.md). BREACH needs a secret in the page:
+    # public pages carry none; the admin's CSRF token is masked anew in every response.
+    "django.middleware.gzip.GZipMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "lotse.middleware.LanguageMiddleware",
@@ -68,6 +73,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After XFrameOptionsMiddleware, so that it runs first on the response and can exempt
+    # the partner embed (?embed=1) from X-Frame-Options: DENY.
+    "lotse.middleware.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "lotse.urls"
@@ -194,3 +202,18 @@ LOGGING = {
         "django.server": {"handlers": [], "propagate": False},
     },
 }
+
+# --- Pages (issue 6) -------------------------------------------------------------------
+# Origins that may frame the embed mode (?embed=1), e.g. "https://www.example-kreis.de".
+# Empty: nobody may frame any page.
+PARTNER_FRAME_ORIGINS = env_list("PARTNER_FRAME_ORIGINS", [])
+for _origin in PARTNER_FRAME_ORIGINS:
+    _scheme, _, _host = _origin.partition("://")
+    if _scheme not in ("http", "https") or not _host or any(c in _host for c in "/ ;,'\"*"):
+        raise ImproperlyConfigured(
+            f'PARTNER_FRAME_ORIGINS: "{_origin}" is not an origin; use scheme://host[:port], e.g. https://www.example.de'
+        )
+# Paths where staff log in: the only ones allowed to set cookies (session, CSRF).
+COOKIE_PATHS = ["/admin/"]
+# Paths whose pages bring their own script handling (admin, API docs) and get no CSP here.
+CSP_EXEMPT_PATHS = ["/admin/", "/api/"]

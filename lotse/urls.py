@@ -1,11 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from directory import views
-
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("about/", views.about, name="about"),
+    path("", include("directory.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,24 @@
+"""Small template helpers for the public pages."""
+
+from urllib.parse import urlencode
+
+from django import template
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def lang_url(context, language: str) -> str:
+    """This page in another language: same path and parameters, lang replaced."""
+    request = context["request"]
+    pairs = [(k, v) for k, values in request.GET.lists() if k != "lang" for v in values]
+    pairs.append(("lang", language))
+    return f"{request.path}?{urlencode(pairs)}"
+
+
+@register.simple_tag(takes_context=True)
+def keep(context) -> str:
+    """The presentation parameters (lang, embed) to append to an internal link, or ''."""
+    request = context["request"]
+    pairs = [(name, request.GET[name]) for name in ("lang", "embed") if request.GET.get(name) in {"de", "en", "1"}]
+    return f"?{urlencode(pairs)}" if pairs else ""

@@ -217,3 +217,14 @@ for _origin in PARTNER_FRAME_ORIGINS:
 COOKIE_PATHS = ["/admin/"]
 # Paths whose pages bring their own script handling (admin, API docs) and get no CSP here.
 CSP_EXEMPT_PATHS = ["/admin/", "/api/"]
+
+# --- Search (issue 5) ------------------------------------------------------------------
+# After a failed index push, this process's drainer retries every MIN..MAX seconds
+# (doubling) until the durable queue is empty (search/sync.py).
+SEARCH_DRAIN_MIN_DELAY = env_float("SEARCH_DRAIN_MIN_DELAY", 0.5)
+SEARCH_DRAIN_MAX_DELAY = env_float("SEARCH_DRAIN_MAX_DELAY", 30.0)
+# After Meilisearch failed a search, answer from the database for this many seconds
+# before trying it again, so that a hanging server does not cost every request a timeout.
+SEARCH_RETRY_AFTER = env_float("SEARCH_RETRY_AFTER", 2.0)
+SEARCH_MAX_PER_PAGE = env_int("SEARCH_MAX_PER_PAGE", 100, minimum=1)
+SEARCH_MAX_RADIUS_KM = env_int("SEARCH_MAX_RADIUS_KM", 200, minimum=1)

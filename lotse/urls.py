@@ -7,3 +7,4 @@ urlpatterns = [
 ]
 
 # Each app adds its own routes here as it lands.
+urlpatterns += [path("", include("search.urls"))]  # GET /api/v1/search/ (issue 5)

@@ -1,0 +1,133 @@
+"""The one HTTP connection pool this process keeps to Meilisearch.
+
+MEILISEARCH.md §5: the meilisearch-python client opens a new TCP connection per call, and a
+gzip response on a kept-open connection stalls ~40 ms (delayed ACK). So we talk to the
+REST API ourselves through one `requests.Session` per process with `Accept-Encoding:
+identity`. The session's urllib3 pool is thread-safe; we never mutate the session after
+creating it (no cookies, no per-call headers on the session), which is the part of
+`requests.Session` that is not. A forked worker (gunicorn) builds its own session: a
+connection must never be shared across processes.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from typing import Any
+
+import requests
+from django.conf import settings
+from requests.adapters import HTTPAdapter
+
+from search import credentials
+
+_lock = threading.Lock()
+_session: requests.Session | None = None
+_session_pid: int | None = None
+
+
+class MeiliError(RuntimeError):
+    """Meilisearch answered with an error (HTTP status >= 400) or a failed task."""
+
+    def __init__(self, message: str, *, code: str = "", status: int | None = None, task_uid: int | None = None):
+        self.code, self.status, self.task_uid = code, status, task_uid
+        super().__init__(message)
+
+
+class MeiliUnavailable(RuntimeError):
+    """Meilisearch cannot be reached or did not answer in time."""
+
+
+def session() -> requests.Session:
+    global _session, _session_pid
+    pid = os.getpid()
+    if _session is None or _session_pid != pid:
+        with _lock:
+            if _session is None or _session_pid != pid:
+                new = requests.Session()
+                adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
+                new.mount("http://", adapter)
+                new.mount("https://", adapter)
+                new.headers.update({"Accept-Encoding": "identity", "Content-Type": "application/json"})
+                new.trust_env = False  # no proxy lookups per request: loopback or a configured URL
+                _session, _session_pid = new, pid
+    return _session
+
+
+def reset_session() -> None:
+    """Drop pooled connections (after the server was restarted on the same port)."""
+    global _session
+    with _lock:
+        if _session is not None:
+            _session.close()
+        _session = None
+
+
+def call(
+    method: str,
+    path: str,
+    *,
+    admin: bool = False,
+    json: Any = None,
+    params: dict | None = None,
+    timeout: float | None = None,
+) -> Any:
+    """One REST call; returns the decoded JSON body (None for an empty body)."""
+    key = credentials.admin_key() if admin else credentials.search_key()
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    url = settings.MEILISEARCH_URL.rstrip("/") + path
+    try:
+        response = session().request(
+            method, url, json=json, params=params, headers=headers,
+            timeout=timeout if timeout is not None else settings.MEILISEARCH_INDEXING_TIMEOUT,
+        )
+    except requests.RequestException as exc:
+        raise MeiliUnavailable(f"Meilisearch at {settings.MEILISEARCH_URL} is not reachable: {type(exc).__name__}") from exc
+    if response.status_code >= 400:
+        try:
+            body = response.json()
+        except ValueError:
+            body = {"message": response.text[:500], "code": ""}
+        raise MeiliError(
+            f"Meilisearch {method} {path} answered {response.status_code}: {body.get('code')}: {body.get('message')}",
+            code=body.get("code", ""), status=response.status_code,
+        )
+    if not response.content:
+        return None
+    return response.json()
+
+
+def wait_for_task(task_uid: int, *, timeout: float | None = None) -> dict:
+    """Poll a task until it finished. Raises MeiliError for a failed or cancelled task."""
+    timeout = timeout if timeout is not None else settings.MEILISEARCH_INDEXING_TIMEOUT
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    while True:
+        task = call("GET", f"/tasks/{task_uid}", admin=True, timeout=10)
+        status = task.get("status")
+        if status == "succeeded":
+            return task
+        if status in ("failed", "canceled"):
+            error = task.get("error") or {}
+            raise MeiliError(
+                f"Meilisearch task {task_uid} ({task.get('type')}) {status}: {error.get('code')}: {error.get('message')}",
+                code=error.get("code", status), task_uid=task_uid,
+            )
+        if time.monotonic() > deadline:
+            raise MeiliUnavailable(f"Meilisearch task {task_uid} did not finish within {timeout:.0f} s")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.25)
+
+
+def run_task(method: str, path: str, *, json: Any = None, params: dict | None = None, timeout: float | None = None) -> dict:
+    """Enqueue an admin task and wait for it to succeed."""
+    enqueued = call(method, path, admin=True, json=json, params=params, timeout=30)
+    return wait_for_task(enqueued["taskUid"], timeout=timeout)
+
+
+def healthy(timeout: float = 0.5) -> bool:
+    try:
+        return (call("GET", "/health", timeout=timeout) or {}).get("status") == "available"
+    except (MeiliError, MeiliUnavailable):
+        return False

@@ -1,0 +1,456 @@
+"""Run a SearchQuery: Meilisearch first, the database when it cannot answer (degraded).
+
+    from search.engine import search
+    result = search(parse_query(request.GET))
+
+Both executors (`MeilisearchExecutor`, `DatabaseExecutor`) take the same query and return
+the same `SearchResult`; `search()` decides the fallback in one place: Meilisearch
+unreachable, answering with an error, or slower than settings.MEILISEARCH_TIMEOUT → the
+database answers and `result.degraded` is True. After a failure the database answers for
+settings.SEARCH_RETRY_AFTER seconds before Meilisearch is tried again.
+
+Coverage rule (DESIGN.md "Coverage is not location"). With a place (near= or district=,
+giving districts D in states S):
+    near      district/local contacts covering any of D (plus, with radius=, those located
+              within radius km of the point); ordered by distance when a point is known
+    state     state-wide contacts of S (never another state's)
+    national  nationwide contacts
+With only state=S: `regional` (district/local contacts in S), `state` (S), `national`.
+Without a place: `regional` (all district/local), `state` (all state-wide), `national`.
+Every group is filtered alike by q, incident (any of), kind (any of), target (that group or
+"everyone"), and the flags; each group is paged by page/per_page on its own.
+
+SearchResult (see `SearchResult.to_dict()`, the JSON of GET /api/v1/search/):
+    query        the SearchQuery (to_params() for links)
+    groups       [Group(key, hits, total)] in the order above; key in near|regional|state|national
+    facets       {"incident_types": {slug: n}, "kinds": {slug: n}, "target_groups": {slug: n},
+                  "scope": {scope: n}, "flags": {"free"|"anonymous"|"barrier_free"|"open_24_7": n}}
+                 counted over all groups together (values in reference order, zeros left out)
+    page, per_page, total (all groups), total_pages (of the largest group)
+    degraded     True when the database answered (no typo tolerance then)
+    engine       "meilisearch" or "database"
+
+A hit is a plain dict (search/index.py: contact_document, without internal search fields):
+    id, uuid, slug, name, organisation, kinds [slug], incident_types [slug],
+    target_groups [slug], channels [slug], scope (national|state|district|local),
+    states [code], districts [AGS], street, postcode, town, location_district (AGS|None),
+    lat, lng, _geo {lat, lng}|None, phones [{label, number (E.164 or short), display}],
+    email, website, online_report_url, opening_hours, open_24_7, languages [code],
+    barrier_free, anonymous, free_of_charge (True|False|None), source_url,
+    last_verified (ISO date|None), updated_at, description_de, description_en,
+    distance_km (float, when the query has a point and the contact has one; else None)
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count, Q
+
+from directory.geo import distance_km
+from directory.models import Contact, Scope
+from directory.text import german_fold
+from search import client
+from search.client import MeiliError, MeiliUnavailable
+from search.index import contact_document, contacts_for_index
+from search.query import FLAGS, SearchQuery, codes
+
+logger = logging.getLogger(__name__)
+
+INTERNAL_FIELDS = ("search_folded", "kind_labels", "incident_labels", "name_sort")
+HIT_FIELDS = [
+    "id", "uuid", "slug", "name", "organisation", "kinds", "incident_types", "target_groups", "channels",
+    "scope", "states", "districts", "street", "postcode", "town", "location_district", "lat", "lng", "_geo",
+    "phones", "email", "website", "online_report_url", "opening_hours", "open_24_7", "languages",
+    "barrier_free", "anonymous", "free_of_charge", "source_url", "last_verified", "updated_at",
+    "description_de", "description_en",
+]
+FLAG_FIELDS = {"free": "free_of_charge", "anonymous": "anonymous", "barrier_free": "barrier_free", "open_24_7": "open_24_7"}
+LOCAL_SCOPES = (Scope.DISTRICT.value, Scope.LOCAL.value)
+EVERYONE = "everyone"
+
+
+@dataclass
+class Group:
+    key: str
+    hits: list[dict]
+    total: int
+
+    def to_dict(self) -> dict:
+        return {"key": self.key, "total": self.total, "hits": self.hits}
+
+
+@dataclass
+class SearchResult:
+    query: SearchQuery
+    groups: list[Group]
+    facets: dict
+    degraded: bool = False
+    engine: str = "meilisearch"
+    took_ms: float = 0.0
+
+    @property
+    def page(self) -> int:
+        return self.query.page
+
+    @property
+    def per_page(self) -> int:
+        return self.query.per_page
+
+    @property
+    def total(self) -> int:
+        return sum(group.total for group in self.groups)
+
+    @property
+    def total_pages(self) -> int:
+        largest = max((group.total for group in self.groups), default=0)
+        return max(1, -(-largest // self.per_page))
+
+    def group(self, key: str) -> Group | None:
+        return next((g for g in self.groups if g.key == key), None)
+
+    def ids(self) -> list[int]:
+        return [hit["id"] for group in self.groups for hit in group.hits]
+
+    def to_dict(self) -> dict:
+        params: dict[str, list[str]] = {}
+        for name, value in self.query.to_params():
+            params.setdefault(name, []).append(value)
+        query = {name: (values if name in ("incident", "kind") else values[0]) for name, values in params.items()}
+        place = None
+        if self.query.has_place:
+            place = {
+                "label": self.query.near_label or self.query.district,
+                "lat": self.query.lat,
+                "lng": self.query.lng,
+                "district": self.query.near_district or self.query.district,
+                "districts": list(self.query.districts),
+                "states": list(self.query.states),
+            }
+        return {
+            "query": query,
+            "place": place,
+            "degraded": self.degraded,
+            "engine": self.engine,
+            "page": self.page,
+            "per_page": self.per_page,
+            "total": self.total,
+            "total_pages": self.total_pages,
+            "groups": [group.to_dict() for group in self.groups],
+            "facets": self.facets,
+        }
+
+
+# --- the plan shared by both executors ------------------------------------------------
+
+@dataclass(frozen=True)
+class GroupPlan:
+    key: str
+    scopes: tuple[str, ...]
+    districts: tuple[str, ...] = ()  # covering any of these
+    states: tuple[str, ...] = ()  # (state scope: covered; local scopes: districts' states)
+    radius_km: float | None = None  # or located within this distance of the point
+    by_distance: bool = False
+
+
+def plan(query: SearchQuery) -> list[GroupPlan]:
+    if query.has_place:
+        states = query.states
+        return [
+            GroupPlan("near", LOCAL_SCOPES, districts=query.districts, radius_km=query.radius,
+                      by_distance=query.point is not None),
+            GroupPlan("state", (Scope.STATE.value,), states=states),
+            GroupPlan("national", (Scope.NATIONAL.value,)),
+        ]
+    states = (query.state,) if query.state else ()
+    return [
+        GroupPlan("regional", LOCAL_SCOPES, states=states),
+        GroupPlan("state", (Scope.STATE.value,), states=states),
+        GroupPlan("national", (Scope.NATIONAL.value,)),
+    ]
+
+
+def target_values(query: SearchQuery) -> tuple[str, ...]:
+    # A contact for "everyone" serves officials too: leaving it out would hide help.
+    if not query.target:
+        return ()
+    return tuple(dict.fromkeys([query.target, EVERYONE]))
+
+
+def _known(values, allowed) -> tuple[str, ...]:
+    """Defence in depth: only reference codes ever reach a filter, whatever built the query."""
+    allowed = set(allowed)
+    for value in values:
+        if value not in allowed:
+            raise ValueError(f"{value!r} is not a known code")
+    return tuple(values)
+
+
+# --- Meilisearch ------------------------------------------------------------------------
+
+def filter_value(value: str) -> str:
+    """A quoted filter value, escaped per MEILISEARCH.md §3 (backslash first, then quote)."""
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _in(attribute: str, values) -> str:
+    return f"{attribute} IN [{', '.join(filter_value(v) for v in values)}]"
+
+
+def common_filter(query: SearchQuery) -> list[str]:
+    known = codes()
+    parts = []
+    if query.incidents:
+        parts.append(_in("incident_types", _known(query.incidents, known.incidents)))
+    if query.kinds:
+        parts.append(_in("kinds", _known(query.kinds, known.kinds)))
+    if query.target:
+        parts.append(_in("target_groups", _known(target_values(query), known.targets)))
+    for flag in FLAGS:
+        if getattr(query, flag):
+            parts.append(f"{FLAG_FIELDS[flag]} = true")
+    return parts
+
+
+def group_filter(query: SearchQuery, group: GroupPlan) -> str:
+    known = codes()
+    coverage = [_in("scope", group.scopes)]
+    if group.districts:
+        covering = _in("districts", _known(group.districts, known.state_by_district))
+        if group.radius_km is not None and query.point is not None:
+            lat, lng = query.point
+            covering = f"({covering} OR _geoRadius({lat:.6f}, {lng:.6f}, {int(group.radius_km * 1000)}))"
+        coverage.append(covering)
+    if group.states:
+        coverage.append(_in("states", _known(group.states, known.states)))
+    # Parentheses everywhere: AND binds tighter than OR (MEILISEARCH.md §2).
+    return " AND ".join(f"({part})" for part in coverage + common_filter(query))
+
+
+def group_sort(query: SearchQuery, group: GroupPlan) -> list[str]:
+    if group.by_distance:
+        lat, lng = query.point
+        return [f"_geoPoint({lat:.6f}, {lng:.6f}):asc", "name_sort:asc"]
+    return ["name_sort:asc"]
+
+
+def meili_request(query: SearchQuery) -> dict:
+    """The multi-search body for a query: one search per group and one for the facets."""
+    uid = settings.MEILISEARCH_INDEX
+    groups = plan(query)
+    queries = [
+        {
+            "indexUid": uid,
+            "q": query.q,
+            "filter": group_filter(query, group),
+            "sort": group_sort(query, group),
+            "page": query.page,
+            "hitsPerPage": query.per_page,
+            "attributesToRetrieve": HIT_FIELDS,
+        }
+        for group in groups
+    ]
+    queries.append({
+        "indexUid": uid,
+        "q": query.q,
+        "filter": " OR ".join(f"({group_filter(query, group)})" for group in groups),
+        "page": 1,
+        "hitsPerPage": 0,
+        "facets": ["incident_types", "kinds", "target_groups", "scope", *FLAG_FIELDS.values()],
+    })
+    return {"queries": queries}
+
+
+class MeilisearchExecutor:
+    name = "meilisearch"
+
+    def run(self, query: SearchQuery) -> SearchResult:
+        body = client.call("POST", "/multi-search", json=meili_request(query), timeout=settings.MEILISEARCH_TIMEOUT)
+        results = body["results"]
+        groups = [
+            Group(g.key, [_hit(h, query) for h in r["hits"]], r.get("totalHits", 0))
+            for g, r in zip(plan(query), results[:-1])
+        ]
+        return SearchResult(query, groups, _facets(results[-1].get("facetDistribution", {})), engine=self.name)
+
+
+def _hit(document: dict, query: SearchQuery) -> dict:
+    hit = {k: v for k, v in document.items() if k not in INTERNAL_FIELDS and not k.startswith("_geoDistance")}
+    hit["distance_km"] = _distance(hit, query)
+    return hit
+
+
+def _distance(hit: dict, query: SearchQuery) -> float | None:
+    if query.point is None or hit.get("lat") is None or hit.get("lng") is None:
+        return None
+    return round(distance_km(query.lat, query.lng, hit["lat"], hit["lng"]), 2)
+
+
+def _facets(distribution: dict) -> dict:
+    known = codes()
+
+    def ordered(counts: dict, order) -> dict:
+        return {value: counts[value] for value in order if counts.get(value)}
+
+    return {
+        "incident_types": ordered(distribution.get("incident_types", {}), known.incidents),
+        "kinds": ordered(distribution.get("kinds", {}), known.kinds),
+        "target_groups": ordered(distribution.get("target_groups", {}), known.targets),
+        "scope": ordered(distribution.get("scope", {}), Scope.values),
+        "flags": {
+            flag: distribution.get(attr, {}).get("true", 0)
+            for flag, attr in FLAG_FIELDS.items()
+            if distribution.get(attr, {}).get("true", 0)
+        },
+    }
+
+
+# --- the database -----------------------------------------------------------------------
+
+TEXT_FIELDS = ("name", "organisation__name", "description_de", "description_en", "town", "street",
+               "kinds__name_de", "kinds__name_en", "incident_types__name_de", "incident_types__name_en")
+
+
+def _text_q(q: str) -> Q:
+    """Every word must occur in some text field (substring, so compounds match too)."""
+    condition = Q()
+    for word in q.split():
+        variants = {word, german_fold(word)}
+        if "ss" in word.lower():
+            variants.add(word.lower().replace("ss", "ß"))
+        word_q = Q()
+        for variant in variants:
+            for name in TEXT_FIELDS:
+                word_q |= Q(**{f"{name}__icontains": variant})
+        condition &= Q(id__in=Contact.objects.filter(word_q).values("id"))
+    return condition
+
+
+def _group_q(query: SearchQuery, group: GroupPlan) -> Q:
+    condition = Q(active=True, scope__in=group.scopes)
+    if group.districts:
+        covering = Q(id__in=Contact.objects.filter(districts__ags__in=group.districts).values("id"))
+        if group.radius_km is not None and query.point is not None:
+            covering |= Q(id__in=_within(query.lat, query.lng, group.radius_km))
+        condition &= covering
+    if group.states:
+        if group.scopes == (Scope.STATE.value,):
+            condition &= Q(id__in=Contact.objects.filter(states__code__in=group.states).values("id"))
+        else:
+            condition &= Q(id__in=Contact.objects.filter(districts__state__code__in=group.states).values("id"))
+    return condition
+
+
+def _within(lat: float, lng: float, radius_km: float) -> list[int]:
+    box = radius_km / 111.0 + 0.01
+    import math
+
+    lng_box = box / max(math.cos(math.radians(lat)), 0.1)
+    candidates = Contact.objects.filter(
+        active=True, lat__range=(lat - box, lat + box), lng__range=(lng - lng_box, lng + lng_box)
+    ).values_list("id", "lat", "lng")
+    return [pk for pk, a, b in candidates if distance_km(lat, lng, a, b) <= radius_km]
+
+
+def _common_q(query: SearchQuery) -> Q:
+    condition = Q()
+    if query.incidents:
+        condition &= Q(id__in=Contact.objects.filter(incident_types__slug__in=query.incidents).values("id"))
+    if query.kinds:
+        condition &= Q(id__in=Contact.objects.filter(kinds__slug__in=query.kinds).values("id"))
+    if query.target:
+        condition &= Q(id__in=Contact.objects.filter(target_groups__slug__in=target_values(query)).values("id"))
+    for flag in FLAGS:
+        if getattr(query, flag):
+            condition &= Q(**{FLAG_FIELDS[flag]: True})
+    if query.q:
+        condition &= _text_q(query.q)
+    return condition
+
+
+class DatabaseExecutor:
+    name = "database"
+
+    def run(self, query: SearchQuery) -> SearchResult:
+        common = _common_q(query)
+        groups, all_ids = [], set()
+        for group in plan(query):
+            rows = list(Contact.objects.filter(_group_q(query, group) & common).values_list("id", "name", "lat", "lng"))
+            all_ids.update(r[0] for r in rows)
+
+            def key(row, group=group):
+                pk, name, lat, lng = row
+                name_key = german_fold(name).lower()
+                if group.by_distance:
+                    far = lat is None or lng is None
+                    return (far, distance_km(query.lat, query.lng, lat, lng) if not far else 0.0, name_key, pk)
+                return (False, 0.0, name_key, pk)
+
+            rows.sort(key=key)
+            page_ids = [r[0] for r in rows[query.offset : query.offset + query.per_page]]
+            by_id = {c.id: c for c in contacts_for_index().filter(id__in=page_ids)}
+            hits = []
+            for pk in page_ids:
+                document = contact_document(by_id[pk])
+                hits.append(_hit({k: document[k] for k in HIT_FIELDS}, query))
+            groups.append(Group(group.key, hits, len(rows)))
+        return SearchResult(query, groups, _db_facets(all_ids), degraded=True, engine=self.name)
+
+
+def _db_facets(ids: set[int]) -> dict:
+    ids = list(ids)
+    distribution: dict[str, dict] = {}
+    for name, through_field in (("incident_types", "incidenttype"), ("kinds", "contactkind"), ("target_groups", "targetgroup")):
+        through = getattr(Contact, name).through
+        rows = (
+            through.objects.filter(contact_id__in=ids)
+            .values(f"{through_field}__slug")
+            .annotate(n=Count("contact_id", distinct=True))
+        )
+        distribution[name] = {row[f"{through_field}__slug"]: row["n"] for row in rows}
+    contacts = Contact.objects.filter(id__in=ids)
+    distribution["scope"] = {row["scope"]: row["n"] for row in contacts.values("scope").annotate(n=Count("id"))}
+    for attr in FLAG_FIELDS.values():
+        distribution[attr] = {"true": contacts.filter(**{attr: True}).count()}
+    return _facets(distribution)
+
+
+# --- the one place that decides the fallback --------------------------------------------
+
+_state_lock = threading.Lock()
+_meili_down_until = 0.0
+
+
+def search(query: SearchQuery) -> SearchResult:
+    global _meili_down_until
+    started = time.perf_counter()
+    result = None
+    if time.monotonic() >= _meili_down_until:
+        try:
+            result = MeilisearchExecutor().run(query)
+        except (MeiliUnavailable, MeiliError, KeyError, ValueError) as exc:
+            # No query parameters in the log: a search reveals where an official lives.
+            logger.warning("search answered from the database (degraded): %s", _reason(exc))
+            with _state_lock:
+                _meili_down_until = time.monotonic() + settings.SEARCH_RETRY_AFTER
+    if result is None:
+        result = DatabaseExecutor().run(query)
+    result.took_ms = round((time.perf_counter() - started) * 1000, 2)
+    return result
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, MeiliError):
+        return f"Meilisearch error {exc.status} {exc.code}"
+    return type(exc).__name__ if not isinstance(exc, MeiliUnavailable) else "Meilisearch unreachable or too slow"
+
+
+def reset_fallback() -> None:
+    """Try Meilisearch on the next search again (tests, after a restart)."""
+    global _meili_down_until
+    with _state_lock:
+        _meili_down_until = 0.0

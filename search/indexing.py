@@ -1,0 +1,203 @@
+"""Whole-index operations behind `manage.py search_index rebuild|status|sync`.
+
+rebuild: build a new index under a temporary name (settings + every active contact), wait
+until Meilisearch reports it complete, then swap it with the live one in one task
+(MEILISEARCH.md §4: ~1 ms; no search sees an empty or half-built index) and drop the old
+one. Changes committed during the build went to the old index; a drift repair after the
+swap catches them.
+
+status: database vs index (counts, missing, stale and extra ids, settings, queue).
+sync: create the index with settings if missing, update drifted settings, drain the queue,
+push missing and stale contacts, delete extra documents. Cheap when nothing changed: one
+settings read, one id list from each side.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from directory.models import Contact
+from search import client, sync
+from search.client import MeiliError
+from search.index import documents, index_settings
+
+logger = logging.getLogger(__name__)
+
+BUILD_MARK = "__build_"
+
+
+@dataclass
+class IndexStatus:
+    index: str
+    exists: bool
+    database: int = 0
+    indexed: int = 0
+    missing: list[int] = field(default_factory=list)
+    stale: list[int] = field(default_factory=list)
+    extra: list[int] = field(default_factory=list)
+    settings_drift: list[str] = field(default_factory=list)
+    queue: dict = field(default_factory=dict)
+
+    @property
+    def in_sync(self) -> bool:
+        return self.exists and not (self.missing or self.stale or self.extra or self.settings_drift or self.queue.get("queued"))
+
+    def lines(self) -> list[str]:
+        def some(ids):
+            return ", ".join(map(str, ids[:10])) + (" …" if len(ids) > 10 else "")
+
+        lines = [f"index {self.index}: {'present' if self.exists else 'MISSING'}",
+                 f"active contacts in database: {self.database}", f"documents in index: {self.indexed}"]
+        if self.missing:
+            lines.append(f"missing from index: {len(self.missing)} ({some(self.missing)})")
+        if self.stale:
+            lines.append(f"stale in index: {len(self.stale)} ({some(self.stale)})")
+        if self.extra:
+            lines.append(f"in index but not active in database: {len(self.extra)} ({some(self.extra)})")
+        if self.settings_drift:
+            lines.append(f"settings differ: {', '.join(self.settings_drift)}")
+        queue = self.queue
+        lines.append(f"queue: {queue.get('queued', 0)} rows for {queue.get('contacts', 0)} contacts, {queue.get('failing', 0)} failing")
+        if queue.get("last_error"):
+            lines.append(f"last error: {queue['last_error']}")
+        lines.append("in sync" if self.in_sync else "NOT in sync: run `manage.py search_index sync`")
+        return lines
+
+
+def _index_exists(uid: str) -> bool:
+    try:
+        client.call("GET", f"/indexes/{uid}", admin=True, timeout=10)
+        return True
+    except MeiliError as exc:
+        if exc.code == "index_not_found":
+            return False
+        raise
+
+
+def _indexed_stamps(uid: str) -> dict[int, str | None]:
+    stamps: dict[int, str | None] = {}
+    offset, limit = 0, 10000
+    while True:
+        body = client.call("GET", f"/indexes/{uid}/documents", admin=True, timeout=60,
+                           params={"fields": "id,updated_at", "limit": limit, "offset": offset})
+        for doc in body["results"]:
+            stamps[int(doc["id"])] = doc.get("updated_at")
+        offset += limit
+        if offset >= body["total"]:
+            return stamps
+
+
+def settings_drift(uid: str) -> list[str]:
+    current = client.call("GET", f"/indexes/{uid}/settings", admin=True, timeout=10)
+    wanted = index_settings()
+    drift = []
+    for name in ("searchableAttributes", "rankingRules", "synonyms", "stopWords", "proximityPrecision"):
+        if current.get(name) != wanted[name]:
+            drift.append(name)
+    for name in ("filterableAttributes", "sortableAttributes"):
+        have = {a if isinstance(a, str) else tuple(a.get("attributePatterns", [])) for a in current.get(name, [])}
+        if have != set(wanted[name]):
+            drift.append(name)
+    if current.get("typoTolerance", {}).get("minWordSizeForTypos") != wanted["typoTolerance"]["minWordSizeForTypos"]:
+        drift.append("typoTolerance")
+    if current.get("pagination") != wanted["pagination"]:
+        drift.append("pagination")
+    if current.get("faceting", {}).get("maxValuesPerFacet") != wanted["faceting"]["maxValuesPerFacet"]:
+        drift.append("faceting")
+    return drift
+
+
+def index_status() -> IndexStatus:
+    uid = settings.MEILISEARCH_INDEX
+    database = {pk: stamp.isoformat() for pk, stamp in Contact.objects.filter(active=True).values_list("id", "updated_at")}
+    status = IndexStatus(index=uid, exists=_index_exists(uid), database=len(database), queue=sync.queue_status())
+    if not status.exists:
+        status.missing = sorted(database)
+        return status
+    indexed = _indexed_stamps(uid)
+    status.indexed = len(indexed)
+    status.missing = sorted(set(database) - set(indexed))
+    status.extra = sorted(set(indexed) - set(database))
+    status.stale = sorted(pk for pk in set(database) & set(indexed) if database[pk] != indexed[pk])
+    status.settings_drift = settings_drift(uid)
+    return status
+
+
+def index_sync() -> tuple[IndexStatus, sync.PushReport]:
+    """Bring the index in line with the database; returns the status before and the push."""
+    uid = settings.MEILISEARCH_INDEX
+    sync.forget_ensured()
+    sync.ensure_index(uid)
+    before = index_status()
+    if before.settings_drift:
+        client.run_task("PATCH", f"/indexes/{uid}/settings", json=index_settings())
+    report = sync.push_pending(include_not_due=True)
+    repair = before.missing + before.stale + before.extra
+    if repair:
+        # Through the queue: the same durable path, and a failure stays visible there.
+        sync.contacts_changed(repair)
+        more = sync.push_pending(include_not_due=True)
+        report.upserted += more.upserted
+        report.deleted += more.deleted
+        report.failed += more.failed
+        report.unavailable = more.unavailable or report.unavailable
+    return before, report
+
+
+@dataclass
+class RebuildReport:
+    index: str
+    documents: int
+    seconds: float
+    repaired: int
+
+
+def index_rebuild(*, batch: int = 1000) -> RebuildReport:
+    uid = settings.MEILISEARCH_INDEX
+    started = time.monotonic()
+    _drop_leftover_builds(uid)
+    temporary = f"{uid}{BUILD_MARK}{int(time.time() * 1000)}"
+    client.run_task("POST", "/indexes", json={"uid": temporary, "primaryKey": "id"})
+    try:
+        client.run_task("PATCH", f"/indexes/{temporary}/settings", json=index_settings())
+        tasks, count = [], 0
+        for chunk in documents(chunk=batch):
+            enqueued = client.call("POST", f"/indexes/{temporary}/documents", admin=True, json=chunk,
+                                   params={"primaryKey": "id"}, timeout=60)
+            tasks.append(enqueued["taskUid"])
+            count += len(chunk)
+        for task_uid in tasks:
+            client.wait_for_task(task_uid)
+        if _index_exists(uid):
+            client.run_task("POST", "/swap-indexes", json=[{"indexes": [uid, temporary]}])
+        else:
+            client.run_task("POST", "/swap-indexes", json=[{"indexes": [uid, temporary], "rename": True}])
+    except Exception:
+        _delete_index(temporary)
+        raise
+    # After a swap the temporary name holds the old index.
+    _delete_index(temporary)
+    sync.forget_ensured()
+    before, _ = index_sync()
+    repaired = len(before.missing) + len(before.stale) + len(before.extra)
+    return RebuildReport(uid, count, round(time.monotonic() - started, 2), repaired)
+
+
+def _delete_index(uid: str) -> None:
+    try:
+        client.run_task("DELETE", f"/indexes/{uid}")
+    except MeiliError as exc:
+        if exc.code != "index_not_found":
+            raise
+
+
+def _drop_leftover_builds(uid: str) -> None:
+    """A rebuild that died half-way leaves its temporary index behind: drop it."""
+    body = client.call("GET", "/indexes", admin=True, params={"limit": 1000}, timeout=10)
+    for item in body.get("results", []):
+        if item["uid"].startswith(f"{uid}{BUILD_MARK}"):
+            _delete_index(item["uid"])

@@ -1,0 +1,391 @@
+"""The one query model, shared by the pages and the API (DESIGN.md "URLs partners link to").
+
+    query = parse_query(request.GET)       # raises QueryError(message, field)
+    query.to_params()                      # canonical URL parameters, for stable links
+    query.with_(incidents=("threat",))     # a facet link: same query, one thing changed
+
+Parameters (stable names): q, near (postcode, town or "lat,lng"), radius (km), state (short
+code such as TH, any case; DE-TH works too), district (5-digit AGS), incident (repeatable),
+kind (repeatable), target, free, anonymous, barrier_free, open_24_7 (1/true/yes/on or
+0/false/no/off), lang (de|en), page, per_page. Unknown parameters are ignored (partners add
+their own tracking parameters); a known parameter with a value we do not know is an error,
+never a silently widened search.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urlencode
+
+from django.conf import settings
+
+from directory.geo import AmbiguousPlace, Located, distance_km, postcode_lookup, town_lookup
+from directory.models import ContactKind, District, IncidentType, PostalCode, State, TargetGroup
+
+DEFAULT_PER_PAGE = 20
+MAX_PAGE = 1000
+MAX_Q_LENGTH = 200
+MAX_NEAR_LENGTH = 100
+TRUE_VALUES = {"1", "true", "yes", "on"}
+FALSE_VALUES = {"0", "false", "no", "off"}
+FLAGS = ("free", "anonymous", "barrier_free", "open_24_7")
+POINT = re.compile(r"^\s*(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
+# Germany's bounding box with a margin: a point outside cannot be "near" a German district.
+GERMANY = (47.0, 55.2, 5.5, 15.3)
+
+
+class QueryError(ValueError):
+    """Bad input in one parameter: the view answers 400 with this message and field."""
+
+    def __init__(self, message: str, field: str):
+        self.message, self.field = message, field
+        super().__init__(f"{field}: {message}")
+
+
+@dataclass(frozen=True)
+class Codes:
+    """Every code a query may name, from the reference tables (cached per process)."""
+
+    states: tuple[str, ...]
+    state_by_district: dict[str, str]
+    incidents: tuple[str, ...]
+    kinds: tuple[str, ...]
+    targets: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def codes() -> Codes:
+    return Codes(
+        states=tuple(State.objects.order_by("code").values_list("code", flat=True)),
+        state_by_district=dict(District.objects.values_list("ags", "state__code")),
+        incidents=tuple(IncidentType.objects.order_by("position", "slug").values_list("slug", flat=True)),
+        kinds=tuple(ContactKind.objects.order_by("position", "slug").values_list("slug", flat=True)),
+        targets=tuple(TargetGroup.objects.order_by("position", "slug").values_list("slug", flat=True)),
+    )
+
+
+def forget_codes() -> None:
+    """Re-read the reference codes (after reference data changed; tests)."""
+    codes.cache_clear()
+    _postcode.cache_clear()
+    _town.cache_clear()
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    q: str = ""
+    near: str = ""  # as given (normalised), for canonical links
+    near_label: str = ""
+    lat: float | None = None
+    lng: float | None = None
+    near_district: str = ""  # primary district of the place
+    near_districts: tuple[str, ...] = ()  # every district the place touches
+    radius: float | None = None
+    state: str = ""
+    district: str = ""
+    incidents: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    target: str = ""
+    free: bool = False
+    anonymous: bool = False
+    barrier_free: bool = False
+    open_24_7: bool = False
+    lang: str = ""
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+
+    # --- what the executors need -------------------------------------------------------
+    @property
+    def point(self) -> tuple[float, float] | None:
+        return (self.lat, self.lng) if self.lat is not None and self.lng is not None else None
+
+    @property
+    def districts(self) -> tuple[str, ...]:
+        """The searched districts: the district parameter, or every district of `near`."""
+        if self.district:
+            return (self.district,)
+        return self.near_districts
+
+    @property
+    def states(self) -> tuple[str, ...]:
+        """The searched states: the state parameter, or the states of the searched districts."""
+        if self.state:
+            return (self.state,)
+        by_district = codes().state_by_district
+        return tuple(sorted({by_district[ags] for ags in self.districts}))
+
+    @property
+    def has_place(self) -> bool:
+        return bool(self.districts)
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.q or self.has_place or self.state or self.incidents or self.kinds or self.target
+                    or any(getattr(self, flag) for flag in FLAGS))
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+    # --- links -----------------------------------------------------------------------
+    def to_params(self) -> list[tuple[str, str]]:
+        """Canonical URL parameters, in a fixed order; defaults are left out."""
+        params: list[tuple[str, str]] = []
+        if self.q:
+            params.append(("q", self.q))
+        if self.near:
+            params.append(("near", self.near))
+        if self.radius is not None:
+            params.append(("radius", _number(self.radius)))
+        if self.state:
+            params.append(("state", self.state))
+        if self.district:
+            params.append(("district", self.district))
+        params += [("incident", slug) for slug in self.incidents]
+        params += [("kind", slug) for slug in self.kinds]
+        if self.target:
+            params.append(("target", self.target))
+        params += [(flag, "1") for flag in FLAGS if getattr(self, flag)]
+        if self.lang:
+            params.append(("lang", self.lang))
+        if self.page != 1:
+            params.append(("page", str(self.page)))
+        if self.per_page != DEFAULT_PER_PAGE:
+            params.append(("per_page", str(self.per_page)))
+        return params
+
+    def to_querystring(self) -> str:
+        return urlencode(self.to_params())
+
+    def with_(self, **changes) -> "SearchQuery":
+        """The same query with some fields changed; back to page 1 unless `page` is given.
+
+        Changing `near`/`district`/`state` must go through parse_query (they are resolved
+        against the gazetteer): pass the new parameters to parse_query instead.
+        """
+        if {"near", "district", "state", "lat", "lng"} & changes.keys():
+            raise TypeError("re-parse the parameters to change the place: parse_query({...})")
+        changes.setdefault("page", 1)
+        for name in ("incidents", "kinds"):
+            if name in changes:
+                changes[name] = tuple(sorted(set(changes[name])))
+        return dataclasses.replace(self, **changes)
+
+    def toggled(self, name: str, slug: str) -> "SearchQuery":
+        """A facet link: add or remove one incident/kind value."""
+        current = set(getattr(self, name))
+        current ^= {slug}
+        return self.with_(**{name: tuple(current)})
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _values(params, name: str) -> list[str]:
+    if hasattr(params, "getlist"):
+        values = params.getlist(name)
+    else:
+        raw = params.get(name, [])
+        values = raw if isinstance(raw, (list, tuple)) else [raw]
+    return [str(v) for v in values]
+
+
+def _single(params, name: str) -> str:
+    values = [v.strip() for v in _values(params, name) if v.strip()]
+    if len(set(values)) > 1:
+        raise QueryError(f"give one value, not {len(values)} ({', '.join(_quote(v) for v in values[:3])})", name)
+    return values[0] if values else ""
+
+
+def _quote(value: str, limit: int = 60) -> str:
+    shown = value if len(value) <= limit else value[:limit] + "…"
+    return '"' + shown.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _slugs(params, name: str, known: tuple[str, ...], what: str) -> tuple[str, ...]:
+    chosen: set[str] = set()
+    for raw in _values(params, name):
+        for value in raw.split(","):
+            value = value.strip()
+            if not value:
+                continue
+            slug = value.lower()
+            if slug not in known:
+                raise QueryError(f"{_quote(value)} is not {what}; use one of {', '.join(known)}", name)
+            chosen.add(slug)
+    # Order of the reference list, so that equal queries give equal links.
+    return tuple(slug for slug in known if slug in chosen)
+
+
+def _flag(params, name: str) -> bool:
+    value = _single(params, name).lower()
+    if value in TRUE_VALUES:
+        return True
+    if value in FALSE_VALUES or value == "":
+        return False
+    raise QueryError(f"{_quote(value)} is not a yes/no value; use 1 or 0", name)
+
+
+def _int(params, name: str, default: int, low: int, high: int) -> int:
+    raw = _single(params, name)
+    if not raw:
+        return default
+    if not re.fullmatch(r"\d{1,7}", raw):
+        raise QueryError(f"{_quote(raw)} is not a whole number; use {low} to {high}", name)
+    value = int(raw)
+    if not low <= value <= high:
+        raise QueryError(f"{value} is out of range; use {low} to {high}", name)
+    return value
+
+
+@lru_cache(maxsize=20000)
+def _postcode(code: str) -> Located | None:
+    return postcode_lookup(code)
+
+
+@lru_cache(maxsize=5000)
+def _town(name: str, state: str) -> Located | AmbiguousPlace | None:
+    try:
+        return town_lookup(name, state_code=state or None)
+    except AmbiguousPlace as exc:
+        return exc
+
+
+def _nearest_postcode(lat: float, lng: float) -> Located:
+    """The place of a point: the postcode whose centre is nearest (the gazetteer's grain)."""
+    for box in (0.1, 0.3, 1.0):
+        candidates = list(
+            PostalCode.objects.filter(lat__range=(lat - box, lat + box), lng__range=(lng - box * 1.6, lng + box * 1.6))
+            .values_list("code", "lat", "lng")
+        )
+        if candidates:
+            code = min(candidates, key=lambda c: distance_km(lat, lng, c[1], c[2]))[0]
+            located = _postcode(code)
+            return Located(lat, lng, located.district, located.districts, f"{lat:.5f},{lng:.5f}")
+    raise QueryError(f'"{lat:.5f},{lng:.5f}" is not near any German postcode', "near")
+
+
+def _resolve_near(raw: str, state: str) -> tuple[str, Located]:
+    if len(raw) > MAX_NEAR_LENGTH:
+        raise QueryError(f"is {len(raw)} characters long; give a postcode, a town or lat,lng", "near")
+    point = POINT.match(raw)
+    if point:
+        lat, lng = float(point.group(1)), float(point.group(2))
+        if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+            raise QueryError(f'{_quote(raw)} is not a point; use "lat,lng" in degrees, e.g. 50.978,11.029', "near")
+        south, north, west, east = GERMANY
+        if not (south <= lat <= north and west <= lng <= east):
+            raise QueryError(f"{_quote(raw)} lies outside Germany; give a German postcode, town or point", "near")
+        return f"{lat:.5f},{lng:.5f}", _nearest_postcode(lat, lng)
+    if re.fullmatch(r"\d+", raw):
+        if len(raw) != 5:
+            raise QueryError(f"{_quote(raw)} is not a postcode; a German postcode has 5 digits", "near")
+        located = _postcode(raw)
+        if located is None:
+            raise QueryError(f"{_quote(raw)} is not a German postcode", "near")
+        return raw, located
+    if "," in raw or not re.search(r"[^\W\d_]", raw):
+        raise QueryError(f'{_quote(raw)} is neither a postcode, a town nor a point "lat,lng"', "near")
+    found = _town(raw, state)
+    if isinstance(found, AmbiguousPlace):
+        raise QueryError(
+            f"{_quote(raw)} exists in {len(found.districts)} districts "
+            f"({', '.join(found.districts[:5])}{', …' if len(found.districts) > 5 else ''}); give a postcode",
+            "near",
+        )
+    if found is None:
+        where = f" in {state}" if state else ""
+        raise QueryError(f"no town {_quote(raw)} found{where}; give a postcode", "near")
+    return raw, found
+
+
+def parse_query(params) -> SearchQuery:
+    """Parse and validate request parameters (QueryDict or dict of lists) into a query."""
+    known = codes()
+    q = " ".join(_single(params, "q").split())
+    if len(q) > MAX_Q_LENGTH:
+        raise QueryError(f"is {len(q)} characters long; use at most {MAX_Q_LENGTH}", "q")
+
+    state = ""
+    raw_state = _single(params, "state")
+    if raw_state:
+        candidate = raw_state.upper()
+        if candidate.startswith("DE-"):
+            candidate = candidate[3:]
+        if candidate not in known.states:
+            raise QueryError(
+                f"{_quote(raw_state)} is not a German state code; use one of {', '.join(known.states)}", "state"
+            )
+        state = candidate
+
+    district = _single(params, "district")
+    if district:
+        if not re.fullmatch(r"\d{5}", district):
+            raise QueryError(f"{_quote(district)} is not a district key; use the 5-digit AGS, e.g. 09162", "district")
+        if district not in known.state_by_district:
+            raise QueryError(f"{_quote(district)} is not a German district (AGS)", "district")
+        if state and known.state_by_district[district] != state:
+            raise QueryError(
+                f"{district} lies in {known.state_by_district[district]}, not in {state}; drop one of them", "district"
+            )
+
+    near, located = "", None
+    raw_near = _single(params, "near")
+    if raw_near:
+        if district:
+            raise QueryError("give either near or district, not both", "near")
+        near, located = _resolve_near(raw_near, state)
+        if state and not any(known.state_by_district[d] == state for d in located.districts):
+            raise QueryError(f"{_quote(raw_near)} does not lie in {state}; drop one of near and state", "near")
+
+    radius = None
+    raw_radius = _single(params, "radius")
+    if raw_radius:
+        try:
+            radius = float(raw_radius.replace(",", "."))
+        except ValueError:
+            raise QueryError(f"{_quote(raw_radius)} is not a number of kilometres", "radius") from None
+        limit = settings.SEARCH_MAX_RADIUS_KM
+        if not math.isfinite(radius) or not 1 <= radius <= limit:
+            raise QueryError(f"{_quote(raw_radius)} is out of range; use 1 to {limit} km", "radius")
+        if located is None:
+            raise QueryError("needs near= (a postcode, town or point to measure from)", "radius")
+
+    target = ""
+    targets = _slugs(params, "target", known.targets, "a target group")
+    if len(targets) > 1:
+        raise QueryError(f"give one target group, not {len(targets)}", "target")
+    if targets:
+        target = targets[0]
+
+    lang = _single(params, "lang").lower()
+    if lang and lang not in ("de", "en"):
+        raise QueryError(f"{_quote(lang)} is not a language; use de or en", "lang")
+
+    return SearchQuery(
+        q=q,
+        near=near,
+        near_label=located.label if located else "",
+        lat=located.lat if located else None,
+        lng=located.lng if located else None,
+        near_district=located.district if located else "",
+        near_districts=tuple(located.districts) if located else (),
+        radius=radius,
+        state=state,
+        district=district,
+        incidents=_slugs(params, "incident", known.incidents, "an incident type"),
+        kinds=_slugs(params, "kind", known.kinds, "a contact kind"),
+        target=target,
+        free=_flag(params, "free"),
+        anonymous=_flag(params, "anonymous"),
+        barrier_free=_flag(params, "barrier_free"),
+        open_24_7=_flag(params, "open_24_7"),
+        lang=lang,
+        page=_int(params, "page", 1, 1, MAX_PAGE),
+        per_page=_int(params, "per_page", DEFAULT_PER_PAGE, 1, settings.SEARCH_MAX_PER_PAGE),
+    )

@@ -1,0 +1,255 @@
+"""After-commit index sync that loses nothing (issue 5, DESIGN.md "Architecture").
+
+    contacts_changed(ids)      # inside the transaction that changed the contacts
+
+writes one `IndexQueue` row per id in that same transaction and registers an on-commit
+push. The push reads the queue (these rows and any older ones that are due), builds the
+documents from the committed database state, upserts active contacts and deletes inactive
+or deleted ones in batches, waits for Meilisearch to report each task, and only then
+deletes the rows it applied. So:
+
+- a rolled-back transaction leaves no rows and pushes nothing;
+- if Meilisearch is down, the rows stay; a background drainer thread in this process
+  retries with backoff until the queue is empty, and `manage.py search_index sync` (run by
+  `run_local` on every start) drains whatever a dead process left behind;
+- a failed Meilisearch task is logged with its uid and error and kept on the queue rows
+  (`last_error`, `attempts`, `next_attempt_at`); a failing batch is split so that one bad
+  document does not hold back the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from search import client
+from search.client import MeiliError, MeiliUnavailable
+from search.index import documents, index_settings
+from search.models import IndexQueue
+
+logger = logging.getLogger(__name__)
+
+BATCH = 1000
+MAX_BACKOFF = 3600
+
+
+@dataclass
+class PushReport:
+    upserted: int = 0
+    deleted: int = 0
+    failed: list[str] = field(default_factory=list)
+    unavailable: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.unavailable
+
+
+def contacts_changed(contact_ids: Iterable[int]) -> None:
+    """Queue these contacts for the index; call inside the transaction that changed them."""
+    ids = sorted({int(pk) for pk in contact_ids if pk is not None})
+    if not ids:
+        return
+    now = timezone.now()
+    IndexQueue.objects.bulk_create([IndexQueue(contact_id=pk, queued_at=now) for pk in ids], batch_size=500)
+    transaction.on_commit(_push_after_commit, robust=True)
+
+
+def _push_after_commit() -> None:
+    report = push_pending()
+    if not report.ok:
+        ensure_drainer()
+
+
+def index_uid() -> str:
+    return settings.MEILISEARCH_INDEX
+
+
+_ensured: set[str] = set()
+
+
+def ensure_index(uid: str | None = None) -> bool:
+    """Create the index with our settings if it does not exist. True if it was created."""
+    uid = uid or index_uid()
+    if uid in _ensured:
+        return False
+    try:
+        client.call("GET", f"/indexes/{uid}", admin=True, timeout=10)
+        created = False
+    except MeiliError as exc:
+        if exc.code != "index_not_found":
+            raise
+        client.run_task("POST", "/indexes", json={"uid": uid, "primaryKey": "id"})
+        client.run_task("PATCH", f"/indexes/{uid}/settings", json=index_settings())
+        created = True
+    _ensured.add(uid)
+    return created
+
+
+def forget_ensured() -> None:
+    _ensured.clear()
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(2 ** max(attempts, 0), MAX_BACKOFF))
+
+
+def push_pending(*, include_not_due: bool = False) -> PushReport:
+    """Apply every due queue row to the index. Never raises for Meilisearch trouble."""
+    report = PushReport()
+    # A row is processed at most once per call: rows queued while we run wait for the
+    # on-commit push of their own transaction (or the next call).
+    ceiling = IndexQueue.objects.aggregate(top=Max("id"))["top"]
+    if ceiling is None:
+        return report
+    floor = 0
+    while True:
+        due = IndexQueue.objects.filter(id__gt=floor, id__lte=ceiling)
+        if not include_not_due:
+            due = due.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now()))
+        rows = list(due.order_by("id").values_list("id", "contact_id")[:BATCH])
+        if not rows:
+            return report
+        floor = rows[-1][0]
+        try:
+            ensure_index()
+        except (MeiliUnavailable, MeiliError) as exc:
+            _mark_failed([r[0] for r in rows], str(exc), backoff=False)
+            report.unavailable = str(exc)
+            logger.warning("index sync postponed, %d queued changes wait: %s", IndexQueue.objects.count(), exc)
+            return report
+        by_contact: dict[int, list[int]] = {}
+        for row_id, contact_id in rows:
+            by_contact.setdefault(contact_id, []).append(row_id)
+        try:
+            _apply(by_contact, report)
+        except MeiliUnavailable as exc:
+            _mark_failed([r[0] for r in rows], str(exc), backoff=False)
+            report.unavailable = str(exc)
+            logger.warning("index sync postponed, %d queued changes wait: %s", IndexQueue.objects.count(), exc)
+            return report
+
+
+def _apply(by_contact: dict[int, list[int]], report: PushReport) -> None:
+    uid = index_uid()
+    docs = [doc for chunk in documents(by_contact.keys()) for doc in chunk]
+    active = {doc["id"] for doc in docs}
+    gone = sorted(set(by_contact) - active)
+    if gone:
+        # Deleting an id that is not in the index succeeds: idempotent.
+        client.run_task("POST", f"/indexes/{uid}/documents/delete-batch", json=gone)
+        report.deleted += len(gone)
+        _done([row for pk in gone for row in by_contact[pk]])
+    if docs:
+        _upsert(uid, docs, by_contact, report)
+
+
+def _upsert(uid: str, docs: list[dict], by_contact: dict[int, list[int]], report: PushReport) -> None:
+    try:
+        client.run_task("POST", f"/indexes/{uid}/documents", json=docs, params={"primaryKey": "id"})
+    except MeiliError as exc:
+        if len(docs) > 1:
+            # One bad document fails the whole task (MEILISEARCH.md §2, e.g. a broken _geo):
+            # split until the bad one is alone, so the others still get through.
+            half = len(docs) // 2
+            _upsert(uid, docs[:half], by_contact, report)
+            _upsert(uid, docs[half:], by_contact, report)
+            return
+        pk = docs[0]["id"]
+        message = f"contact {pk}: {exc}"
+        logger.error("index task failed (task uid %s): %s", exc.task_uid, message)
+        report.failed.append(message)
+        _mark_failed(by_contact[pk], str(exc))
+        return
+    report.upserted += len(docs)
+    _done([row for doc in docs for row in by_contact[doc["id"]]])
+
+
+def _done(row_ids: list[int]) -> None:
+    for start in range(0, len(row_ids), 500):
+        IndexQueue.objects.filter(id__in=row_ids[start : start + 500]).delete()
+
+
+def _mark_failed(row_ids: list[int], error: str, *, backoff: bool = True) -> None:
+    """Keep the error on the rows. A failed task backs off per row (it will likely fail
+    again); an unreachable server does not: the drainer's own backoff paces those retries."""
+    now = timezone.now()
+    for row in IndexQueue.objects.filter(id__in=row_ids).only("id", "attempts"):
+        row.attempts += 1
+        row.last_error = error[:2000]
+        fields = ["attempts", "last_error"]
+        if backoff:
+            row.next_attempt_at = now + _backoff(row.attempts - 1)
+            fields.append("next_attempt_at")
+        row.save(update_fields=fields)
+
+
+# --- The background drainer -------------------------------------------------------------
+
+_drainer_lock = threading.Lock()
+_drainer: threading.Thread | None = None
+
+
+def ensure_drainer() -> threading.Thread:
+    """Start this process's drainer thread unless it runs already."""
+    global _drainer
+    with _drainer_lock:
+        if _drainer is None or not _drainer.is_alive():
+            _drainer = threading.Thread(target=_drain_loop, name="lotse-index-drainer", daemon=True)
+            _drainer.start()
+        return _drainer
+
+
+def drainer_running() -> bool:
+    return _drainer is not None and _drainer.is_alive()
+
+
+def _drain_loop() -> None:
+    delay = settings.SEARCH_DRAIN_MIN_DELAY
+    try:
+        while True:
+            time.sleep(delay)
+            close_old_connections()
+            try:
+                report = push_pending()
+                if report.unavailable:
+                    # Pooled connections may point at a dead server process.
+                    client.reset_session()
+                    forget_ensured()
+                    delay = min(delay * 2, settings.SEARCH_DRAIN_MAX_DELAY)
+                else:
+                    delay = settings.SEARCH_DRAIN_MIN_DELAY
+                if not IndexQueue.objects.exists():
+                    logger.info("index queue drained")
+                    return
+                if not report.unavailable:
+                    # Only backed-off rows left (failed tasks): sleep until the first is due.
+                    first_due = IndexQueue.objects.exclude(next_attempt_at=None).order_by("next_attempt_at").first()
+                    if first_due is not None and not IndexQueue.objects.filter(next_attempt_at=None).exists():
+                        wait = (first_due.next_attempt_at - timezone.now()).total_seconds()
+                        delay = min(max(wait, settings.SEARCH_DRAIN_MIN_DELAY), MAX_BACKOFF)
+            except Exception:  # the drainer must outlive database hiccups too
+                logger.exception("index drainer pass failed")
+                delay = min(delay * 2, settings.SEARCH_DRAIN_MAX_DELAY)
+    finally:
+        connection.close()
+
+
+def queue_status() -> dict:
+    rows = IndexQueue.objects.all()
+    failing = rows.exclude(last_error="")
+    return {
+        "queued": rows.count(),
+        "contacts": rows.values("contact_id").distinct().count(),
+        "failing": failing.count(),
+        "last_error": failing.order_by("-id").values_list("last_error", flat=True).first() or "",
+    }

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "directory",
     "search",
     "importers",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -76,6 +77,8 @@ MIDDLEWARE = [
     # After XFrameOptionsMiddleware, so that it runs first on the response and can exempt
     # the partner embed (?embed=1) from X-Frame-Options: DENY.
     "lotse.middleware.SecurityHeadersMiddleware",
+    # JSON error bodies for Django's own 404/413/500 under /api/ (issue 7).
+    "api.errors.ApiErrorMiddleware",
 ]
 
 ROOT_URLCONF = "lotse.urls"
@@ -168,7 +171,16 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # One error body for 400/401/403/404/413/429 (issue 7): api/errors.py.
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    # Clients behind one reverse proxy: its X-Forwarded-For names them (env API_PROXIES).
+    "NUM_PROXIES": env_int("API_PROXIES", 0, minimum=0) or None,
 }
+# Per-client rates "requests/period" (e.g. 120/minute); empty switches throttling off.
+API_THROTTLE_READ = env_str("API_THROTTLE_READ", "120/minute")
+API_THROTTLE_WRITE = env_str("API_THROTTLE_WRITE", "30/hour")
+# Largest import file accepted by POST /api/v1/imports/ (answered with 413 above it).
+API_IMPORT_MAX_BYTES = env_int("API_IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lotse API",
     "DESCRIPTION": "Support contacts for people in German local politics who are insulted, threatened or attacked.",
@@ -176,9 +188,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": r"/api/(v1/)?",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_INCLUDE_SCHEMA": False,
 }
 
-CORS_URLS_REGEX = r"^/api/.*$"
+# Reads only: the token-protected imports are never CORS-enabled (issue 7).
+CORS_URLS_REGEX = r"^/api/(?!v1/imports/).*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 

@@ -7,4 +7,5 @@ urlpatterns = [
 ]
 
 # Each app adds its own routes here as it lands.
+urlpatterns += [path("api/", include("api.urls"))]
 urlpatterns += [path("", include("search.urls"))]  # GET /api/v1/search/ (issue 5)

@@ -1,0 +1,69 @@
+"""CSV output of the contact list (?format=csv or Accept: text/csv)."""
+
+import csv
+import io
+
+from rest_framework.renderers import BaseRenderer
+
+CSV_COLUMNS = [
+    "uuid", "name", "organisation", "kinds", "incident_types", "target_groups", "channels", "scope", "states",
+    "districts", "street", "postcode", "town", "lat", "lng", "phones", "email", "website", "online_report_url",
+    "opening_hours", "open_24_7", "languages", "barrier_free", "anonymous", "free_of_charge", "source",
+    "source_id", "source_url", "last_verified", "updated_at",
+]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value) -> str:
+    """A cell that a spreadsheet would run as a formula starts with ' (OWASP CSV injection)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def contact_row(item: dict) -> list[str]:
+    organisation = item.get("organisation") or {}
+    point = item.get("point") or {}
+    provenance = item.get("provenance") or {}
+    values = {
+        **item,
+        "organisation": organisation.get("name", ""),
+        "lat": point.get("lat"),
+        "lng": point.get("lng"),
+        "phones": "; ".join(p["number"] for p in item.get("phones", [])),
+        "source": provenance.get("source"),
+        "source_id": provenance.get("source_id"),
+        "source_url": provenance.get("source_url"),
+        "last_verified": provenance.get("last_verified"),
+        "updated_at": provenance.get("updated_at"),
+    }
+    row = []
+    for column in CSV_COLUMNS:
+        value = values.get(column)
+        if isinstance(value, list):
+            value = "; ".join(str(v) for v in value)
+        row.append(neutralise(value))
+    return row
+
+
+class ContactCSVRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        if isinstance(data, dict) and "error" in data:
+            writer.writerow(["code", "message", "field"])
+            error = data["error"]
+            writer.writerow([error.get("code", ""), error.get("message", ""), error.get("field", "")])
+            return buffer.getvalue().encode()
+        rows = data["results"] if isinstance(data, dict) else data
+        writer.writerow(CSV_COLUMNS)
+        for item in rows:
+            writer.writerow(contact_row(item))
+        return buffer.getvalue().encode()

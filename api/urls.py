@@ -1,0 +1,37 @@
+"""Routes under /api/. /api/v1/search/ belongs to the search app (issue 5) and is not
+matched here: every v1 route below is explicit, there is no catch-all."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+
+from api import docs, views
+
+app_name = "api"
+
+urlpatterns = [
+    path("v1/contacts/", views.ContactListView.as_view(), name="contact-list"),
+    path("v1/contacts/<str:key>/", views.ContactDetailView.as_view(), name="contact-detail"),
+    path("v1/states/", views.StateListView.as_view(), name="state-list"),
+    path("v1/districts/", views.DistrictListView.as_view(), name="district-list"),
+    path("v1/incident-types/", views.term_list_view("incident-types"), name="incident-type-list"),
+    path("v1/kinds/", views.term_list_view("kinds"), name="kind-list"),
+    path("v1/target-groups/", views.term_list_view("target-groups"), name="target-group-list"),
+    path("v1/channels/", views.term_list_view("channels"), name="channel-list"),
+    path("schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="schema"),
+    path("docs/", docs.DocsView.as_view(url_name="api:schema"), name="docs"),
+]
+
+from api import hsds_views  # noqa: E402
+
+urlpatterns += [
+    path("hsds/", hsds_views.HsdsRootView.as_view(), name="hsds-root"),
+    path("hsds/services", hsds_views.ServiceListView.as_view(), name="hsds-services"),
+    path("hsds/services/<str:id>", hsds_views.ServiceDetailView.as_view(), name="hsds-service"),
+    path("hsds/organizations", hsds_views.OrganizationListView.as_view(), name="hsds-organizations"),
+    path("hsds/organizations/<str:id>", hsds_views.OrganizationDetailView.as_view(), name="hsds-organization"),
+    path("hsds/taxonomies", hsds_views.TaxonomyListView.as_view(), name="hsds-taxonomies"),
+    path("hsds/taxonomies/<str:id>", hsds_views.TaxonomyDetailView.as_view(), name="hsds-taxonomy"),
+    path("hsds/taxonomy_terms", hsds_views.TaxonomyTermListView.as_view(), name="hsds-taxonomy-terms"),
+    path("hsds/taxonomy_terms/<str:id>", hsds_views.TaxonomyTermDetailView.as_view(), name="hsds-taxonomy-term"),
+    path("hsds/service_at_locations", hsds_views.ServiceAtLocationListView.as_view(), name="hsds-service-at-locations"),
+]

@@ -1,0 +1,143 @@
+"""The v1 read endpoints: contacts, their filters' vocabularies, geography."""
+
+import csv
+import io
+
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics
+from rest_framework.renderers import JSONRenderer
+
+from api import selectors
+from api.errors import ApiError
+from api.pagination import ApiPagination
+from api.query import FLAGS, contact_query
+from api.renderers import CSV_COLUMNS, ContactCSVRenderer, contact_row
+from api.serializers import ContactSerializer, DistrictSerializer, StateSerializer, TermSerializer
+from api.throttles import ReadThrottle
+
+ERRORS = {
+    400: OpenApiTypes.OBJECT,
+    404: OpenApiTypes.OBJECT,
+    429: OpenApiTypes.OBJECT,
+}
+
+
+class ReadView:
+    """Public, CORS-enabled (settings.CORS_URLS_REGEX), throttled per client."""
+
+    authentication_classes = []
+    permission_classes = []
+    throttle_classes = [ReadThrottle]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Errors are always the JSON error body, also when CSV was asked for.
+        if response.status_code >= 400:
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+def _codes_param(name: str, what: str) -> OpenApiParameter:
+    return OpenApiParameter(name, str, many=True, description=f"{what} (repeatable or comma-separated)")
+
+
+CONTACT_FILTERS = [
+    OpenApiParameter("q", str, description="Free text: name, organisation, description, town (at most 200 characters)"),
+    OpenApiParameter("near", str, description="Postcode (99084), town (Erfurt) or point (50.98,11.03)"),
+    OpenApiParameter("radius", float, description="km around near= within which local offices count too"),
+    OpenApiParameter("state", str, description="Short state code, e.g. TH: that state's coverage"),
+    OpenApiParameter("district", str, description="District AGS, e.g. 16051: that district's coverage"),
+    _codes_param("incident", "Incident type slugs, e.g. threat"),
+    _codes_param("kind", "Contact kind slugs, e.g. victim_support"),
+    OpenApiParameter("target", str, description="One target group slug, e.g. officials"),
+    *[OpenApiParameter(flag, bool, description=f"1: only contacts that are {flag.replace('_', ' ')}") for flag in FLAGS],
+    OpenApiParameter("lang", str, enum=["de", "en"], description="Language of labels"),
+]
+
+
+@extend_schema(parameters=CONTACT_FILTERS, tags=["contacts"])
+class ContactListView(ReadView, generics.ListAPIView):
+    """Active contacts with the coverage rule of DESIGN.md; CSV with ?format=csv (all rows)."""
+
+    serializer_class = ContactSerializer
+    pagination_class = ApiPagination
+    renderer_classes = [JSONRenderer, ContactCSVRenderer]
+
+    def get_queryset(self):
+        return selectors.contacts_list(query=contact_query(self.request.query_params))
+
+    def list(self, request, *args, **kwargs):
+        if request.accepted_renderer.format == "csv":
+            return self._csv(self.get_queryset())
+        return super().list(request, *args, **kwargs)
+
+    def _csv(self, contacts):
+        def rows():
+            yield CSV_COLUMNS
+            for start in range(0, contacts.count(), 500):
+                for item in ContactSerializer(contacts[start : start + 500], many=True).data:
+                    yield contact_row(item)
+
+        response = StreamingHttpResponse((_csv_line(row) for row in rows()), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="lotse-contacts.csv"'
+        return response
+
+
+def _csv_line(row: list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(row)
+    return buffer.getvalue()
+
+
+@extend_schema(
+    tags=["contacts"],
+    parameters=[OpenApiParameter("key", str, OpenApiParameter.PATH, description="The contact's UUID, id or slug")],
+)
+class ContactDetailView(ReadView, generics.RetrieveAPIView):
+    serializer_class = ContactSerializer
+
+    def get_object(self):
+        contact = selectors.contact_get(key=self.kwargs["key"])
+        if contact is None:
+            raise ApiError(404, "not_found", f'No active contact "{self.kwargs["key"][:60]}".')
+        return contact
+
+
+@extend_schema(tags=["reference"])
+class StateListView(ReadView, generics.ListAPIView):
+    serializer_class = StateSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.states_list()
+
+
+@extend_schema(tags=["reference"], parameters=[OpenApiParameter("state", str, description="Short state code, e.g. BY")])
+class DistrictListView(ReadView, generics.ListAPIView):
+    serializer_class = DistrictSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        state = self.request.query_params.get("state", "").strip()
+        if state and not selectors.states_list().filter(code__iexact=state).exists():
+            raise ApiError(400, "invalid_parameter", f'state: "{state[:60]}" is not a state code such as BY', "state")
+        return selectors.districts_list(state=state)
+
+
+class TermListView(ReadView, generics.ListAPIView):
+    serializer_class = TermSerializer
+    pagination_class = None
+    taxonomy = ""
+
+    def get_queryset(self):
+        return selectors.terms_list(taxonomy=self.taxonomy)
+
+
+def term_list_view(taxonomy: str):
+    name = taxonomy.replace("-", "_")
+    view = extend_schema_view(get=extend_schema(tags=["reference"], operation_id=f"{name}_list"))(
+        type(f"TermListView_{name}", (TermListView,), {"taxonomy": taxonomy})
+    )
+    return view.as_view()

@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from lotse.health import health
+
 urlpatterns = [
     path("", include("directory.urls")),
     path("admin/", admin.site.urls),
+    path("health/", health, name="health"),
 ]
 
 # Each app adds its own routes here as it lands.

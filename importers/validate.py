@@ -9,7 +9,7 @@ lists split on ";" or ","; German phone notations; ja/nein/x; 24.11.2026.
 Identity of a row within its source: its source id (the `source_id` column, stored as
 Contact.external_id). A row without a source id is identified by its normalised name
 (directory.text.normalise_name: folded, lowercase, no punctuation) plus its postcode, so
-"Opferhilfe  Erfurt e.V." at 99084 and "opferhilfe erfurt ev" at 99084 are the same row.
+"Opferhilfe  Erfurt e.V." and "OPFERHILFE Erfurt e. V.", both at 99084, are the same row.
 """
 
 from __future__ import annotations

@@ -1,0 +1,79 @@
+"""Contacts → the canonical format (CSV, XLSX or JSON), which re-imports to zero changes.
+
+Cells that begin with =, +, - or @ are prefixed with an apostrophe so that a spreadsheet
+shows them as text instead of running them as formulas (OWASP "CSV injection"); the
+importer strips that one apostrophe again.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from directory.models import Source
+from importers.columns import CANONICAL
+from importers.sync import source_snapshot
+from importers.validate import FORMULA_START
+
+FORMATS = ("csv", "xlsx", "json")
+LISTS = {"kinds", "incident_types", "target_groups", "channels", "states", "districts", "languages"}
+BOOLEANS = {"open_24_7", "barrier_free", "anonymous", "free_of_charge", "active"}
+
+
+def _cell(column: str, value) -> str:
+    if value is None:
+        return ""
+    if column in BOOLEANS:
+        return "ja" if value else "nein"
+    if column in LISTS:
+        return "; ".join(value)
+    if column == "phone":
+        return "; ".join(value)
+    return str(value)
+
+
+def neutralise(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def export_rows(*, source_slug: str | None = None) -> list[dict[str, str]]:
+    sources = Source.objects.filter(slug=source_slug) if source_slug else Source.objects.all()
+    rows = []
+    for source in sources.order_by("slug"):
+        for snapshot in sorted(source_snapshot(source).values(), key=lambda s: (s["name"], s["external_id"])):
+            snapshot = dict(snapshot, source_id=snapshot["external_id"], phone=snapshot["phones"])
+            rows.append({column: neutralise(_cell(column, snapshot.get(column))) for column in CANONICAL})
+    return rows
+
+
+def contacts_export(*, fmt: str = "csv", source_slug: str | None = None) -> bytes:
+    if fmt not in FORMATS:
+        raise ValueError(f'"{fmt}" is not an export format; use one of {", ".join(FORMATS)}')
+    if source_slug and not Source.objects.filter(slug=source_slug).exists():
+        raise ValueError(f'there is no source "{source_slug}"')
+    rows = export_rows(source_slug=source_slug)
+    if fmt == "json":
+        return json.dumps(rows, ensure_ascii=False, indent=1).encode()
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=CANONICAL, lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        # A BOM tells Excel the file is UTF-8 (without it, Excel assumes Windows-1252).
+        return ("\ufeff" + out.getvalue()).encode()
+    return _xlsx(rows)
+
+
+def _xlsx(rows: list[dict[str, str]]) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("contacts")
+    sheet.append(CANONICAL)
+    for row in rows:
+        # Every value is text: openpyxl would otherwise store "=…" as a formula.
+        sheet.append([row[c] for c in CANONICAL])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
+from django.urls import Resolver404, resolve
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -115,6 +116,13 @@ class ApiErrorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path.startswith(API_PREFIX):
+            try:
+                resolve(request.path_info)
+            except Resolver404:
+                # Answer here: the site's HTML 404 page is no answer for an API client.
+                code, message = _DJANGO_ERRORS[404]
+                return JsonResponse(error_body(code, message), status=404)
         response = self.get_response(request)
         if not request.path.startswith(API_PREFIX) or response.status_code not in _DJANGO_ERRORS:
             return response

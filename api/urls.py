@@ -35,3 +35,10 @@ urlpatterns += [
     path("hsds/taxonomy_terms/<str:id>", hsds_views.TaxonomyTermDetailView.as_view(), name="hsds-taxonomy-term"),
     path("hsds/service_at_locations", hsds_views.ServiceAtLocationListView.as_view(), name="hsds-service-at-locations"),
 ]
+
+from api import imports  # noqa: E402
+
+urlpatterns += [
+    path("v1/imports/", imports.ImportListView.as_view(), name="import-list"),
+    path("v1/imports/<int:pk>/", imports.ImportDetailView.as_view(), name="import-detail"),
+]

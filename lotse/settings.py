@@ -179,8 +179,6 @@ REST_FRAMEWORK = {
 # Per-client rates "requests/period" (e.g. 120/minute); empty switches throttling off.
 API_THROTTLE_READ = env_str("API_THROTTLE_READ", "120/minute")
 API_THROTTLE_WRITE = env_str("API_THROTTLE_WRITE", "30/hour")
-# Largest import file accepted by POST /api/v1/imports/ (answered with 413 above it).
-API_IMPORT_MAX_BYTES = env_int("API_IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lotse API",
     "DESCRIPTION": "Support contacts for people in German local politics who are insulted, threatened or attacked.",

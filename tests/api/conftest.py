@@ -1,0 +1,106 @@
+"""Fixtures for the API tests: named contacts (a Munich district office, Bavarian and
+Thuringian state-wide lines, a nationwide hotline without organisation), API clients and
+administrator personas with tokens."""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.core.cache import cache
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from directory.models import (
+    Channel, Contact, ContactKind, District, IncidentType, Organisation, Phone, Scope, Source, State, TargetGroup,
+)
+from directory.services import contact_unique_slug
+
+
+@pytest.fixture(autouse=True)
+def no_throttle(settings):
+    # Throttling has its own tests; elsewhere it would make results depend on test order.
+    settings.API_THROTTLE_READ = ""
+    settings.API_THROTTLE_WRITE = ""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def plain_static(settings):
+    # No collectstatic in tests: the manifest storage would fail on the docs' asset URLs.
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+
+@pytest.fixture
+def client():
+    return APIClient()
+
+
+def make_contact(*, name, scope, kinds=(), incidents=(), targets=(), states=(), districts=(), phones=(), **fields):
+    fields.setdefault("slug", contact_unique_slug(name=name))
+    contact = Contact.objects.create(name=name, scope=scope, **fields)
+    contact.kinds.set(ContactKind.objects.filter(slug__in=kinds))
+    contact.incident_types.set(IncidentType.objects.filter(slug__in=incidents))
+    contact.target_groups.set(TargetGroup.objects.filter(slug__in=targets))
+    contact.channels.set(Channel.objects.filter(slug__in=["phone"]))
+    contact.states.set(State.objects.filter(code__in=states))
+    contact.districts.set(District.objects.filter(ags__in=districts))
+    for position, (label, number) in enumerate(phones):
+        Phone.objects.create(contact=contact, label=label, number=number, position=position)
+    return contact
+
+
+@pytest.fixture
+def contacts(db):
+    source = Source.objects.create(slug="partner", name="Partner")
+    ring = Organisation.objects.create(name="Weißer Ring e. V.", slug="weisser-ring", website="https://weisser-ring.de")
+    munich = make_contact(
+        name="Opferberatung München", scope=Scope.DISTRICT, kinds=["victim_support"], incidents=["threat", "insult"],
+        targets=["officials"], districts=["09162"], organisation=ring, street="Marienplatz 8", postcode="80331",
+        town="München", lat=48.137, lng=11.575, district=District.objects.get(ags="09162"),
+        phones=[("Beratung", "+498912345678")], email="muenchen@example.org", website="https://example.org/muc",
+        opening_hours="Mo-Fr 09:00-17:00; PH off", languages=["de", "en"], free_of_charge=True,
+        source=source, external_id="M1", last_verified=datetime.date(2025, 3, 1),
+        description_de="Beratung nach Bedrohung", description_en="Counselling after threats",
+    )
+    bavaria = make_contact(
+        name="Landeskriminalamt Bayern Staatsschutz", scope=Scope.STATE, kinds=["state_security"], incidents=["threat"],
+        states=["BY"], phones=[("Zentrale", "+49891212-0".replace("-", ""))], source=source, external_id="B1",
+    )
+    thuringia = make_contact(
+        name="ezra Thüringen", scope=Scope.STATE, kinds=["victim_support"], incidents=["threat", "online_hate"],
+        states=["TH"], source=source, external_id="T1", description_de="=HYPERLINK(\"http://evil\")",
+    )
+    national = make_contact(
+        name="Hilfetelefon Hass im Netz", scope=Scope.NATIONAL, kinds=["reporting_office"],
+        incidents=["online_hate", "insult"], targets=["everyone"], phones=[("Hotline", "116006")], open_24_7=True,
+        source=source, external_id="N1",
+    )
+    inactive = make_contact(name="Alte Stelle", scope=Scope.NATIONAL, kinds=["legal"], active=False)
+    return {"munich": munich, "bavaria": bavaria, "thuringia": thuringia, "national": national, "inactive": inactive}
+
+
+def _user(username, *, perms=(), staff=False):
+    user = User.objects.create_user(username=username, password="x" * 20, is_staff=staff)
+    for codename in perms:
+        user.user_permissions.add(Permission.objects.get(content_type__app_label="importers", codename=codename))
+    return user, Token.objects.create(user=user).key
+
+
+@pytest.fixture
+def alice(db):
+    """An administrator with the import permissions."""
+    return _user("alice", perms=["add_importrun", "view_importrun"], staff=True)
+
+
+@pytest.fixture
+def bob(db):
+    """A staff member without the import permission."""
+    return _user("bob", staff=True)
+
+
+def token_client(key: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client

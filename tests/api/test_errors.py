@@ -1,0 +1,36 @@
+"""One error body for every failure under /api/ (issue 7)."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_unknown_api_path_is_a_json_404(client):
+    response = client.get("/api/v1/nothing-here/")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert "/api/docs/" in response.json()["error"]["message"]
+
+
+def test_the_search_endpoint_is_not_shadowed(client):
+    response = client.get("/api/v1/search/", {"state": "XX"})
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "state"
+
+
+def test_a_wrong_method_on_a_read_endpoint_is_a_405_error_body(client):
+    response = client.delete("/api/v1/states/")
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_a_bad_page_number_is_a_400(client):
+    response = client.get("/api/v1/contacts/", {"page": "abc"})
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "page"
+
+
+def test_pages_outside_the_api_keep_html_404s(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert not response["Content-Type"].startswith("application/json")

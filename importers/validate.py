@@ -203,7 +203,9 @@ def rows_validate(table: Table, *, mapping: dict | None = None, progress=None) -
             progress(500)
     if progress:
         progress(len(table.rows) % 500)
-    result.errors.sort(key=lambda e: (e.row or 0))
+    # Within a row, errors follow the columns from left to right, as the user reads them.
+    position = {header: index for index, header in reversed(list(enumerate(table.headers)))}
+    result.errors.sort(key=lambda e: (e.row or 0, position.get(e.column, len(position))))
     return result
 
 

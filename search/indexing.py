@@ -175,7 +175,8 @@ def index_rebuild(*, batch: int = 1000) -> RebuildReport:
         if _index_exists(uid):
             client.run_task("POST", "/swap-indexes", json=[{"indexes": [uid, temporary]}])
         else:
-            client.run_task("POST", "/swap-indexes", json=[{"indexes": [uid, temporary], "rename": True}])
+            # rename: the first index takes the second name (which must not exist yet).
+            client.run_task("POST", "/swap-indexes", json=[{"indexes": [temporary, uid], "rename": True}])
     except Exception:
         _delete_index(temporary)
         raise

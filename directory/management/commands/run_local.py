@@ -5,6 +5,7 @@ and the index up to date, serves on 127.0.0.1:PORT and stops Meilisearch cleanly
 """
 
 import signal
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -12,6 +13,17 @@ from django.core.management.base import BaseCommand
 
 from search import credentials
 from search.server import ManagedMeilisearch
+
+
+def _static_outdated() -> bool:
+    """collectstatic compresses every file (~20 s); skip it when nothing changed since."""
+    manifest = settings.STATIC_ROOT / "staticfiles.json"
+    if not manifest.exists():
+        return True
+    sources = [settings.BASE_DIR / "requirements.lock"]
+    for directory in settings.STATICFILES_DIRS:
+        sources += [p for p in Path(directory).rglob("*") if p.is_file()]
+    return max(p.stat().st_mtime for p in sources) > manifest.stat().st_mtime
 
 
 class Command(BaseCommand):
@@ -35,7 +47,8 @@ class Command(BaseCommand):
             call_command("load_reference", stdout=self.stdout)
             call_command("load_demo", stdout=self.stdout)
             call_command("search_index", "sync", stdout=self.stdout)
-            call_command("collectstatic", interactive=False, verbosity=0)
+            if _static_outdated():
+                call_command("collectstatic", interactive=False, verbosity=0)
             if not no_serve:
                 self.stdout.write(self.style.SUCCESS(f"Lotse: http://127.0.0.1:{port}/  (admin: /admin/)"))
                 call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, use_threading=True)

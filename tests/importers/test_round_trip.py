@@ -1,0 +1,40 @@
+"""export_contacts writes the canonical format; importing it again changes nothing."""
+
+import csv
+import io
+
+import pytest
+from django.core.management import call_command
+from openpyxl import load_workbook
+
+from importers.export import contacts_export
+from tests.importers.conftest import ERFURT, csv_bytes, run
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
+def test_export_reimports_to_zero_changes(fmt):
+    call_command("load_demo", verbosity=0)
+    data = contacts_export(fmt=fmt, source_slug="lotse-demo")
+    report = run(data, source="lotse-demo", dry_run=True, filename=f"export.{fmt}")
+    assert report.errors == []
+    assert report.counts == {"created": 0, "updated": 0, "unchanged": 54, "deactivated": 0, "invalid": 0}
+
+
+def test_exported_cells_are_neutralised_against_formula_injection():
+    run(csv_bytes([dict(ERFURT, name="@Hilfe -Beratung", phone="+49 361 21886700")]))
+    rows = list(csv.DictReader(io.StringIO(contacts_export(fmt="csv", source_slug="partner").decode("utf-8-sig"))))
+    assert (rows[0]["name"], rows[0]["phone"]) == ("'@Hilfe -Beratung", "'+4936121886700")
+    sheet = load_workbook(io.BytesIO(contacts_export(fmt="xlsx", source_slug="partner"))).active
+    cells = {c.value: c.data_type for c in sheet[2]}
+    assert cells["'@Hilfe -Beratung"] == "s"
+    again = run(contacts_export(fmt="xlsx", source_slug="partner"), filename="export.xlsx", dry_run=True)
+    assert again.counts["unchanged"] == 1 and again.errors == []
+
+
+def test_export_command_writes_a_file(tmp_path):
+    run(csv_bytes([ERFURT]))
+    target = tmp_path / "out.csv"
+    call_command("export_contacts", "--source", "partner", "-o", str(target), stderr=io.StringIO())
+    assert target.read_bytes().startswith("\ufeffsource_id,name,".encode())

@@ -7,9 +7,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import time
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from directory.models import Source
@@ -152,7 +154,28 @@ class PlanChanged(Exception):
     pass
 
 
-def _apply(report: ImportReport, validation: Validation, *, source_slug: str, deactivate: bool, expected_plan_digest: str | None) -> None:
+def _apply(report: ImportReport, validation: Validation, **kwargs) -> None:
+    """Apply inside the source lock; on SQLite, wait for a concurrent import to finish.
+
+    SQLite with a file database waits in BEGIN IMMEDIATE (busy timeout). In shared-cache
+    mode (the in-memory test database) a held table lock is reported at once instead, so
+    the whole transaction is retried, for at most IMPORT_LOCK_WAIT seconds. Retrying is
+    safe: the failed attempt rolled back completely and the retry plans afresh.
+    """
+    deadline = time.monotonic() + float(getattr(settings, "IMPORT_LOCK_WAIT", 60))
+    delay = 0.05
+    while True:
+        try:
+            return _apply_once(report, validation, **kwargs)
+        except OperationalError as exc:
+            locked = connection.vendor == "sqlite" and "locked" in str(exc)
+            if not locked or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+
+def _apply_once(report: ImportReport, validation: Validation, *, source_slug: str, deactivate: bool, expected_plan_digest: str | None) -> None:
     try:
         with transaction.atomic():
             source, _ = Source.objects.get_or_create(slug=source_slug, defaults={"name": source_slug})

@@ -223,7 +223,7 @@ def group_filter(query: SearchQuery, group: GroupPlan) -> str:
         covering = _in("districts", _known(group.districts, known.state_by_district))
         if group.radius_km is not None and query.point is not None:
             lat, lng = query.point
-            covering = f"({covering} OR _geoRadius({lat:.6f}, {lng:.6f}, {int(group.radius_km * 1000)}))"
+            covering = f"{covering} OR _geoRadius({lat:.6f}, {lng:.6f}, {int(group.radius_km * 1000)})"
         coverage.append(covering)
     if group.states:
         coverage.append(_in("states", _known(group.states, known.states)))

@@ -1,0 +1,91 @@
+"""The admin upload page: upload → dry-run diff → confirm → the same plan is imported."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from directory.models import Contact
+from importers.models import ImportRun
+from tests.importers.conftest import ERFURT, HOTLINE, MUNICH, csv_bytes, run
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def plain_static_files(settings):
+    # The manifest storage needs `collectstatic` first; these tests are about the pages.
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+
+UPLOAD, CONFIRM = "/admin/importers/importrun/upload/", "/admin/importers/importrun/confirm/"
+
+
+def upload(client, data, **fields):
+    return client.post(UPLOAD, {"file": SimpleUploadedFile("liste.csv", data), "source": "partner", **fields})
+
+
+def test_upload_shows_the_dry_run_diff_and_changes_nothing(admin_client):
+    run(csv_bytes([ERFURT, HOTLINE]))
+    response = upload(admin_client, csv_bytes([dict(ERFURT, email="neu@ezra.de"), MUNICH]))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Probelauf: so würde importiert" in body
+    assert "<td>ezra Opferberatung</td><td>email</td><td>info@ezra.de</td><td>neu@ezra.de</td>" in body
+    assert "Zeile 3: BEFORE Beratungsstelle" in body
+    assert "<li>Hilfetelefon Gewalt gegen Frauen</li>" in body  # would be deactivated
+    assert Contact.objects.get(external_id="ezra").email == "info@ezra.de"
+    assert not Contact.objects.filter(external_id="before").exists()
+
+
+def test_confirm_imports_exactly_the_previewed_file(admin_client):
+    upload(admin_client, csv_bytes([ERFURT, MUNICH]))
+    preview = ImportRun.objects.get(dry_run=True)
+    response = admin_client.post(CONFIRM, {"run": preview.pk, "sha256": preview.sha256})
+    assert "Import abgeschlossen" in response.content.decode()
+    assert Contact.objects.count() == 2
+    preview.refresh_from_db()
+    assert preview.upload is None and preview.confirmed_by.status == "applied"
+    again = admin_client.post(CONFIRM, {"run": preview.pk, "sha256": preview.sha256}, follow=True)
+    assert "bereits bestätigt" in again.content.decode()
+
+
+def test_confirm_refuses_a_different_file(admin_client):
+    upload(admin_client, csv_bytes([ERFURT, MUNICH]))
+    preview = ImportRun.objects.get(dry_run=True)
+    ImportRun.objects.filter(pk=preview.pk).update(upload=csv_bytes([dict(ERFURT, phone="0361 999999")]))
+    response = admin_client.post(CONFIRM, {"run": preview.pk, "sha256": preview.sha256}, follow=True)
+    assert "stimmt nicht mit dem Probelauf überein (SHA-256)" in response.content.decode()
+    assert not Contact.objects.exists()
+    forged = admin_client.post(CONFIRM, {"run": preview.pk, "sha256": "0" * 64}, follow=True)
+    assert "stimmt nicht" in forged.content.decode() and not Contact.objects.exists()
+
+
+def test_confirm_refuses_when_the_directory_changed_since_the_preview(admin_client):
+    upload(admin_client, csv_bytes([ERFURT, MUNICH]))
+    preview = ImportRun.objects.get(dry_run=True)
+    run(csv_bytes([ERFURT]))  # someone else imported meanwhile
+    response = admin_client.post(CONFIRM, {"run": preview.pk, "sha256": preview.sha256})
+    assert "the directory changed since the preview; run the preview again and check it" in response.content.decode()
+    assert Contact.objects.count() == 1
+
+
+def test_errors_are_listed_and_html_is_escaped(admin_client):
+    response = upload(admin_client, csv_bytes([dict(ERFURT, postcode="<script>alert(1)</script>")]))
+    body = response.content.decode()
+    assert "Nicht importiert: die Datei hat Fehler" in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body and "<script>alert(1)" not in body
+    assert "Jetzt importieren" not in body
+
+
+def test_history_is_read_only_and_listed(admin_client):
+    run(csv_bytes([ERFURT]))
+    listing = admin_client.get("/admin/importers/importrun/")
+    assert listing.status_code == 200 and "contacts.csv" in listing.content.decode()
+    run_id = ImportRun.objects.get().pk
+    assert admin_client.get(f"/admin/importers/importrun/{run_id}/change/").status_code == 200
+    assert admin_client.post(f"/admin/importers/importrun/{run_id}/delete/").status_code == 403
+
+
+def test_upload_needs_contact_permissions(client, django_user_model):
+    user = django_user_model.objects.create_user("bob", password="x", is_staff=True)
+    client.force_login(user)
+    assert client.get(UPLOAD).status_code == 403

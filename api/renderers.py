@@ -57,11 +57,6 @@ class ContactCSVRenderer(BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        if isinstance(data, dict) and "error" in data:
-            writer.writerow(["code", "message", "field"])
-            error = data["error"]
-            writer.writerow([error.get("code", ""), error.get("message", ""), error.get("field", "")])
-            return buffer.getvalue().encode()
         rows = data["results"] if isinstance(data, dict) else data
         writer.writerow(CSV_COLUMNS)
         for item in rows:

@@ -32,8 +32,8 @@ class ReadView:
     throttle_classes = [ReadThrottle]
 
     def finalize_response(self, request, response, *args, **kwargs):
-        # Errors are always the JSON error body, also when CSV was asked for.
-        if response.status_code >= 400:
+        # Errors (and OPTIONS metadata) are always JSON, also when CSV was asked for.
+        if response.status_code >= 400 or request.method == "OPTIONS":
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type
         return super().finalize_response(request, response, *args, **kwargs)

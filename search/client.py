@@ -11,6 +11,7 @@ connection must never be shared across processes.
 
 from __future__ import annotations
 
+import json as _json
 import os
 import threading
 import time
@@ -77,9 +78,16 @@ def call(
     key = credentials.admin_key() if admin else credentials.search_key()
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     url = settings.MEILISEARCH_URL.rstrip("/") + path
+    data = None
+    if json is not None:
+        try:
+            data = _json.dumps(json, allow_nan=False, ensure_ascii=False).encode()
+        except ValueError as exc:
+            # Our bad data, not Meilisearch being away (e.g. an infinite coordinate).
+            raise MeiliError(f"Meilisearch {method} {path}: body is not valid JSON: {exc}", code="invalid_json") from exc
     try:
         response = session().request(
-            method, url, json=json, params=params, headers=headers,
+            method, url, data=data, params=params, headers=headers,
             timeout=timeout if timeout is not None else settings.MEILISEARCH_INDEXING_TIMEOUT,
         )
     except requests.RequestException as exc:

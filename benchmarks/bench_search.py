@@ -1,0 +1,176 @@
+"""Search benchmark (issue 5): GET /api/v1/search/ beside the raw Meilisearch query.
+
+A child process with a throwaway var dir (own SQLite file) and its own Meilisearch on a
+free port loads 20,000 synthetic contacts (labelled "(synthetisch)", benchmarks/synthetic.py)
+over real districts through the real importer, never mixed with demo data. Then, in one
+run and interleaved, for the same mix of requests (near postcode / town / point, district,
+state, q, incident and kind filters, flags, pages):
+
+    api        GET /api/v1/search/ through Django's full handler (test client, in process)
+    raw        the same multi-search body POSTed straight to Meilisearch (kept-alive
+               requests.Session, Accept-Encoding: identity: the floor any client pays)
+    database   the degraded path (DatabaseExecutor) for the same queries, as a baseline
+
+prints p50/p95/p99 and the api/raw ratio. Targets: ratio ≤ 1.5, api p95 ≤ 20 ms.
+
+Run: python -m benchmarks.bench_search [--rows 20000] [--requests 600]
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def main(rows: int = 20_000, requests_: int = 600) -> int:
+    with tempfile.TemporaryDirectory(prefix="lotse-bench-search-") as var:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("MEILISEARCH_", "DATABASE_URL", "LOTSE_", "DJANGO_"))}
+        env.update({"LOTSE_VAR_DIR": var, "MEILISEARCH_INDEX": "bench_search", "DJANGO_SETTINGS_MODULE": "lotse.settings",
+                    "DEBUG": "0", "LOG_LEVEL": "WARNING"})
+        from search.server import free_port
+
+        env["MEILISEARCH_PORT"] = str(free_port())
+        return subprocess.call([sys.executable, "-m", "benchmarks.bench_search", "--child", str(rows), str(requests_)],
+                               cwd=REPO, env=env)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def request_mix(count: int, seed: int = 5) -> list[dict[str, str]]:
+    from benchmarks.synthetic import geography, taxonomies
+
+    rng = random.Random(seed)
+    geo, tax = geography(), taxonomies()
+    mix = []
+    for n in range(count):
+        code, ags, town, lat, lng = rng.choice(geo.postcodes)
+        kind = n % 8
+        if kind == 0:
+            params = {"near": code}
+        elif kind == 1:
+            params = {"near": code, "incident": rng.choice(tax["incident_types"])}
+        elif kind == 2:
+            params = {"district": ags, "kind": rng.choice(tax["contact_kinds"])}
+        elif kind == 3:
+            params = {"state": geo.state_by_district[ags]}
+        elif kind == 4:
+            params = {"q": rng.choice(["Opferberatung", "Beratung", "Polizei", "Bedrohng", "Weisser Ring"])}
+        elif kind == 5:
+            params = {"near": f"{lat:.4f},{lng:.4f}", "radius": "25"}
+        elif kind == 6:
+            params = {"near": code, "q": "Beratung", "free": "1"}
+        else:
+            params = {"state": geo.state_by_district[ags], "incident": "threat", "page": "2"}
+        mix.append(params)
+    return mix
+
+
+def _child(rows: int, count: int) -> int:
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.http import QueryDict
+    from django.test import Client
+
+    from benchmarks.synthetic import SOURCE, synthetic_csv
+    from importers.services import import_run
+    from search import client as meili, credentials, engine
+    from search.engine import DatabaseExecutor, meili_request
+    from search.indexing import index_status
+    from search.query import parse_query
+    from search.server import ManagedMeilisearch
+
+    server = ManagedMeilisearch(directory=Path(settings.VAR_DIR) / "meilisearch", port=settings.MEILISEARCH_PORT).start()
+    try:
+        settings.MEILISEARCH_API_KEY, settings.MEILISEARCH_ADMIN_KEY = server.keys["search"], server.keys["admin"]
+        settings.MEILISEARCH_MANAGED = False
+        settings.ALLOWED_HOSTS = ["testserver", "127.0.0.1"]
+        credentials.forget()
+        call_command("migrate", verbosity=0)
+        call_command("load_reference", verbosity=0, stdout=open(os.devnull, "w"))
+        started = time.perf_counter()
+        import_run(data=synthetic_csv(rows), filename="synthetic.csv", source_slug=SOURCE, dry_run=False, user=None)
+        call_command("search_index", "sync", stdout=open(os.devnull, "w"))
+        status = index_status()
+        print(f"{status.indexed} synthetic contacts imported and indexed in {time.perf_counter() - started:.1f} s "
+              f"(index in sync: {status.in_sync})")
+
+        mix = request_mix(count)
+        queries = [_parse(parse_query, params) for params in mix]
+        bodies = [meili_request(q) for q in queries]
+        web = Client()
+        session = meili.session()
+        url = settings.MEILISEARCH_URL + "/multi-search"
+        headers = {"Authorization": f"Bearer {settings.MEILISEARCH_API_KEY}"}
+        import json as _json
+
+        def api(i):
+            response = web.get("/api/v1/search/", mix[i])
+            assert response.status_code == 200, response.content[:300]
+            assert b'"degraded":false' in response.content
+
+        def raw(i):
+            response = session.post(url, data=_json.dumps(bodies[i]).encode(), headers=headers, timeout=5)
+            assert response.status_code == 200
+            response.json()
+
+        def database(i):
+            DatabaseExecutor().run(queries[i])
+
+        for i in range(min(50, count)):  # warm up caches and connections
+            api(i), raw(i)
+        timings = {"api": [], "raw": [], "database": []}
+        for i in range(count):
+            order = [("api", api), ("raw", raw)] if i % 2 else [("raw", raw), ("api", api)]
+            for name, fn in order:
+                t = time.perf_counter()
+                fn(i)
+                timings[name].append((time.perf_counter() - t) * 1000)
+        for i in range(min(count, 150)):
+            t = time.perf_counter()
+            database(i)
+            timings["database"].append((time.perf_counter() - t) * 1000)
+
+        print(f"\nsearch over {status.indexed} contacts, {count} requests (database: {len(timings['database'])})")
+        print(f"{'path':<10} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+        for name, values in timings.items():
+            print(f"{name:<10} {percentile(values, 50):8.2f} {percentile(values, 95):8.2f} {percentile(values, 99):8.2f}")
+        r50 = percentile(timings["api"], 50) / percentile(timings["raw"], 50)
+        r95 = percentile(timings["api"], 95) / percentile(timings["raw"], 95)
+        print(f"ratio api/raw: p50 {r50:.2f}, p95 {r95:.2f} (target ≤ 1.5); "
+              f"api p95 {percentile(timings['api'], 95):.2f} ms (target ≤ 20)")
+        engine.reset_fallback()
+        return 0
+    finally:
+        server.stop()
+
+
+def _parse(parse_query, params):
+    from django.http import QueryDict
+
+    qd = QueryDict(mutable=True)
+    for key, value in params.items():
+        qd[key] = value
+    return parse_query(qd)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        sys.exit(_child(int(sys.argv[2]), int(sys.argv[3])))
+    args = sys.argv[1:]
+    rows = int(args[args.index("--rows") + 1]) if "--rows" in args else 20_000
+    count = int(args[args.index("--requests") + 1]) if "--requests" in args else 600
+    sys.exit(main(rows, count))

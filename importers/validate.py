@@ -132,6 +132,9 @@ class Reference:
                     lookup[normalise_name(key)] = term.slug
             self.terms[column] = lookup
         self.gazetteer = GazetteerGeocoder()
+        self.gazetteer.preload()
+        # Values repeat across rows (labels, hotline numbers): parse each distinct one once.
+        self.memo: dict[tuple[str, str], object] = {}
         self.geocoder = geocoder_get()
         if isinstance(self.geocoder, GazetteerGeocoder):
             self.geocoder = self.gazetteer
@@ -215,19 +218,19 @@ class RowParser:
         self.errors: list[RowError] = []
         self.warnings: list[RowError] = []
         self.cells: dict[str, Cell] = {column: cells[index] for index, column in columns.items() if index < len(cells)}
+        self.texts: dict[str, str] = {}
+        for column, cell in self.cells.items():
+            text = cell.text.strip()
+            if text.startswith("'") and text[1:2] in FORMULA_START:
+                text = text[1:]  # an exported, neutralised cell (see importers/export.py)
+            self.texts[column] = text
         extra = [c for c in cells[width:] if c.text.strip()]
         if extra:
             self.errors.append(RowError(number, None, "", f"has {len(cells)} cells but the header has {width} columns; check for unquoted delimiters"))
 
     # --- helpers ---------------------------------------------------------------------
     def raw(self, column: str) -> str:
-        cell = self.cells.get(column)
-        if cell is None:
-            return ""
-        text = cell.text.strip()
-        if text.startswith("'") and text[1:2] in FORMULA_START:
-            text = text[1:]
-        return text
+        return self.texts.get(column, "")
 
     def error(self, column: str | None, value: str, reason: str) -> None:
         self.errors.append(RowError(self.number, self.headers.get(column, column) if column else None, value, reason))
@@ -414,8 +417,12 @@ class RowParser:
 
     def terms(self, column: str) -> list[str]:
         slugs = []
+        lookup, memo = self.reference.terms[column], self.reference.memo
         for item in self.items(column):
-            slug = self.reference.terms[column].get(normalise_name(item))
+            key = (column, item)
+            if key not in memo:
+                memo[key] = lookup.get(normalise_name(item))
+            slug = memo[key]
             if slug is None:
                 known = ", ".join(sorted(set(self.reference.terms[column].values())))
                 self.error(column, item, f"is not known; use one of {known}")
@@ -475,9 +482,14 @@ class RowParser:
             if not item:
                 continue
             label, _, number = item.rpartition(":")
-            try:
-                e164 = phone_to_e164(number)
-            except PhoneError:
+            key = ("phone", number)
+            if key not in self.reference.memo:
+                try:
+                    self.reference.memo[key] = phone_to_e164(number)
+                except PhoneError:
+                    self.reference.memo[key] = None
+            e164 = self.reference.memo[key]
+            if e164 is None:
                 self.error("phone", item, "is not a valid phone number; write it like 0711 5401-3003 or +49 711 54013003")
                 continue
             phones.append(f"{label.strip()}: {e164}" if label.strip() else e164)

@@ -252,3 +252,16 @@ SEARCH_DRAIN_MAX_DELAY = env_float("SEARCH_DRAIN_MAX_DELAY", 30.0)
 SEARCH_RETRY_AFTER = env_float("SEARCH_RETRY_AFTER", 2.0)
 SEARCH_MAX_PER_PAGE = env_int("SEARCH_MAX_PER_PAGE", 100, minimum=1)
 SEARCH_MAX_RADIUS_KM = env_int("SEARCH_MAX_RADIUS_KM", 200, minimum=1)
+
+# --- Importers (issue 4; see fixtures/import/README.md) --------------------------------
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000, minimum=1)
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 200, minimum=1)
+IMPORT_MAX_XLSX_UNCOMPRESSED = env_int("IMPORT_MAX_XLSX_UNCOMPRESSED", 200 * 1024 * 1024, minimum=1)
+# "gazetteer" (offline, default) or "nominatim" (geopy, rate-limited and cached; sends
+# addresses to IMPORT_GEOCODER_DOMAIN, so it is opt-in).
+IMPORT_GEOCODER = env_str("IMPORT_GEOCODER", "gazetteer")
+if IMPORT_GEOCODER not in ("gazetteer", "nominatim"):
+    raise ImproperlyConfigured(f'IMPORT_GEOCODER: "{IMPORT_GEOCODER}" is not a geocoder; use "gazetteer" or "nominatim"')
+IMPORT_GEOCODER_USER_AGENT = env_str("IMPORT_GEOCODER_USER_AGENT", "lotse-importer")
+IMPORT_GEOCODER_DOMAIN = env_str("IMPORT_GEOCODER_DOMAIN", "nominatim.openstreetmap.org")

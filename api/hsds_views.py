@@ -4,6 +4,7 @@ API template (../shared/reference/hsds-3.0/openapi.json). Mapping rules: api/hsd
 from __future__ import annotations
 
 import math
+import uuid
 from datetime import datetime, time
 
 from django.db.models import Q
@@ -90,8 +91,6 @@ def _uuid_param(request, name: str) -> str:
 
 
 def _is_uuid(raw: str) -> bool:
-    import uuid
-
     try:
         uuid.UUID(raw)
     except ValueError:

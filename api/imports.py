@@ -17,7 +17,6 @@ from rest_framework import generics, permissions, serializers, status
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from api.errors import ApiError, error_body
 from api.pagination import ApiPagination

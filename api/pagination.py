@@ -1,4 +1,4 @@
-from django.core.paginator import InvalidPage
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 
 from api.errors import ApiError
@@ -21,7 +21,5 @@ class ApiPagination(PageNumberPagination):
             raise ApiError(400, "invalid_parameter", f"per_page: at most {self.max_page_size}", "per_page")
         try:
             return super().paginate_queryset(queryset, request, view)
-        except Exception as exc:  # DRF turns InvalidPage into NotFound("Invalid page.")
-            if isinstance(exc.__cause__, InvalidPage) or exc.__class__.__name__ == "NotFound":
-                raise ApiError(404, "page_not_found", "This page is past the last page of results.", "page") from None
-            raise
+        except NotFound:  # DRF's answer to InvalidPage: "Invalid page."
+            raise ApiError(404, "page_not_found", "This page is past the last page of results.", "page") from None

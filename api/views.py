@@ -4,7 +4,6 @@ import csv
 import io
 
 from django.http import StreamingHttpResponse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics
 from rest_framework.renderers import JSONRenderer
@@ -16,13 +15,6 @@ from api.query import FLAGS, contact_query
 from api.renderers import CSV_COLUMNS, ContactCSVRenderer, contact_row
 from api.serializers import ContactSerializer, DistrictSerializer, StateSerializer, TermSerializer
 from api.throttles import ReadThrottle
-
-ERRORS = {
-    400: OpenApiTypes.OBJECT,
-    404: OpenApiTypes.OBJECT,
-    429: OpenApiTypes.OBJECT,
-}
-
 
 class ReadView:
     """Public, CORS-enabled (settings.CORS_URLS_REGEX), throttled per client."""

@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+from directory.geo import distance_km
+
 from tests.pages.conftest import DESKTOP, PHONE
 
 pytestmark = pytest.mark.browser
@@ -118,3 +120,30 @@ def test_nothing_found_offers_ways_out_and_the_hotlines(visit):
     assert v.page.get_by_role("link", name="Opferberatung Erfurt").is_visible()
     v.page.go_back()
     assert v.page.locator(".hotlines").get_by_role("link", name=re.compile("Opfer-Telefon.*116 006")).get_attribute("href") == "tel:116006"
+
+
+def test_use_my_location_searches_near_the_browser_position(browser, live_server, site):
+    context = browser.new_context(
+        viewport=PHONE, locale="de-DE", geolocation={"latitude": 50.9787, "longitude": 11.0328}, permissions=["geolocation"]
+    )
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/")
+        page.get_by_role("button", name="Meinen Standort verwenden").click()
+        page.wait_for_url(re.compile(r"near=50\.9787%2C11\.0328"))
+        near = page.locator("section", has=page.get_by_role("heading", name=re.compile("In Ihrer Nähe")))
+        assert near.get_by_role("link", name="Opferberatung Erfurt").is_visible()
+        expected = f"{distance_km(50.9787, 11.0328, 50.9778, 11.0287):.1f}".replace(".", ",")
+        assert f"{expected} km entfernt" in near.inner_text()
+    finally:
+        context.close()
+
+
+def test_contact_prints_without_the_page_controls(visit):
+    v = visit(DESKTOP)
+    v.goto("/contacts/opferberatung-erfurt/")
+    v.page.emulate_media(media="print")
+    assert v.page.get_by_role("link", name="Als Kontakt speichern (vCard)").is_hidden()
+    assert v.page.get_by_role("link", name="Auf OpenStreetMap ansehen").is_hidden()
+    assert v.page.get_by_role("link", name=re.compile("0361 5551234")).is_visible()
+    assert v.page.get_by_text("noch nicht geprüft").is_visible()

@@ -1,0 +1,67 @@
+"""What the public pages answer, checked through Django's test client (no browser needed)."""
+
+import pytest
+
+from tests.pages.conftest import _contact
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _plain_static(settings):
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+
+def test_codes_redirect_permanently_to_the_canonical_slugs(client):
+    assert client.get("/states/TH/")["Location"] == "/states/thueringen/"
+    assert client.get("/states/th/?lang=en")["Location"] == "/states/thueringen/?lang=en"
+    assert client.get("/districts/16051/").status_code == 301
+    assert client.get("/districts/16051/")["Location"] == "/districts/erfurt/"
+    assert client.get("/districts/99999/").status_code == 404
+    assert client.get("/states/XX/").status_code == 404
+
+
+def test_unknown_contact_is_404_and_inactive_contact_is_410(client):
+    assert client.get("/contacts/gibt-es-nicht/").status_code == 404
+    gone = _contact("alte-stelle", "Alte Stelle", scope="national", kinds=["legal"], incidents=[], active=False)
+    response = client.get(f"/contacts/{gone.slug}/")
+    assert response.status_code == 410
+    assert "nicht mehr aktiv" in response.content.decode()
+    assert client.get(f"/contacts/{gone.slug}/vcard.vcf").status_code == 404
+
+
+def test_bad_parameters_answer_400_with_the_message_never_500(client):
+    cases = {
+        "/search/?near=123": '"123" is not a postcode',
+        "/search/?state=XX": '"XX" is not a German state code',
+        "/search/?incident=murder": '"murder" is not an incident type',
+        "/search/?radius=5": "needs near=",
+        "/search/?page=abc": '"abc" is not a whole number',
+    }
+    for path, message in cases.items():
+        response = client.get(path)
+        assert response.status_code == 400, path
+        assert message in response.content.decode().replace("&quot;", '"'), path
+
+
+def test_visitors_get_no_cookies_but_the_admin_login_keeps_its_csrf_cookie(client):
+    for path in ("/", "/search/?near=99084", "/about/", "/states/thueringen/", "/search/?near=1"):
+        assert not client.get(path).cookies, path
+    assert "csrftoken" in client.get("/admin/login/").cookies
+
+
+def test_responses_are_compressed_for_clients_that_accept_gzip(client):
+    response = client.get("/search/?near=99084", headers={"accept-encoding": "gzip"})
+    assert response["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response["Vary"] and "Accept-Language" in response["Vary"]
+
+
+def test_embed_is_only_exempt_from_framing_rules_with_partner_origins(client, settings):
+    settings.PARTNER_FRAME_ORIGINS = []
+    response = client.get("/search/?embed=1")
+    assert response["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    settings.PARTNER_FRAME_ORIGINS = ["https://www.example-kreis.de"]
+    response = client.get("/search/?embed=1")
+    assert "X-Frame-Options" not in response
+    assert "frame-ancestors https://www.example-kreis.de;" in response["Content-Security-Policy"] + ";"

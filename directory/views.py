@@ -228,7 +228,7 @@ def _advice(request, query) -> list[dict]:
         if params.get(name):
             ways.append({"text": label, "url": _url_with(reverse("search"), _replace(params, **{name: None}))})
     national = [(k, v) for k, v in _keep_presentation(params)]
-    ways.append({"text": _("alle bundesweiten Angebote anzeigen"), "url": _url_with(reverse("search"), national)})
+    ways.append({"text": _("alle Angebote ohne Ort und Filter anzeigen"), "url": _url_with(reverse("search"), national)})
     return ways
 
 

@@ -1,5 +1,8 @@
 """One suite for both executors, and the fallback to the database decided in one place."""
 
+import socket
+import time
+
 import pytest
 from django.http import QueryDict
 
@@ -66,10 +69,22 @@ def test_unreachable_meilisearch_falls_back_to_the_database(indexed, settings):
     assert result.degraded and result.engine == "database" and group_ids(result) == expected
 
 
-def test_slow_meilisearch_falls_back_to_the_database(indexed, settings):
-    settings.MEILISEARCH_TIMEOUT = 0.000001
-    result = search(parse_query(QueryDict("state=TH")))
-    assert result.degraded and {h["name"] for h in result.group("state").hits} == {"ezra Opferberatung Thüringen"}
+def test_hanging_meilisearch_falls_back_within_the_timeout(indexed, settings):
+    # A server that accepts connections and never answers (a hung process).
+    hung = socket.socket()
+    hung.bind(("127.0.0.1", 0))
+    hung.listen(8)
+    try:
+        settings.MEILISEARCH_URL = f"http://127.0.0.1:{hung.getsockname()[1]}"
+        settings.MEILISEARCH_TIMEOUT = 0.3
+        client.reset_session()
+        started = time.monotonic()
+        result = search(parse_query(QueryDict("state=TH")))
+        assert time.monotonic() - started < 2
+        assert result.degraded and {h["name"] for h in result.group("state").hits} == {"ezra Opferberatung Thüringen"}
+    finally:
+        hung.close()
+        client.reset_session()
 
 
 def test_meilisearch_error_falls_back_and_recovers_after_the_pause(indexed, settings):

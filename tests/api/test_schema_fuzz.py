@@ -14,7 +14,7 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", application).include(met
 
 @pytest.mark.django_db
 @schema.parametrize()
-@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
 def test_reads_never_fail_and_match_the_schema(case, contacts):
     # identity: the in-process client does not undo the site's GZipMiddleware.
     case.call_and_validate(

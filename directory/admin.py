@@ -53,6 +53,11 @@ class ContactForm(forms.ModelForm):
         model = Contact
         fields = "__all__"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left empty, the slug is made from name and town (clean below).
+        self.fields["slug"].required = False
+
     def clean(self):
         cleaned = super().clean()
         errors = coverage_errors(

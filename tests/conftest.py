@@ -6,6 +6,7 @@ session fails with the message that says how to install it.
 
 import pytest
 from django.conf import settings
+from django.test import override_settings
 
 from directory.models import State
 from directory.reference import reference_load
@@ -28,6 +29,18 @@ def meilisearch_server(tmp_path_factory):
     server.stop()
     for name, value in saved.items():
         setattr(settings, name, value)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def plain_static_storage():
+    # Production hashes static file names at collectstatic time; tests serve them from the
+    # source folders instead of requiring a collectstatic run first.
+    override = override_settings(
+        STORAGES={**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    )
+    override.enable()
+    yield
+    override.disable()
 
 
 @pytest.fixture(scope="session")

@@ -144,3 +144,20 @@ def test_unknown_ids_are_404_error_bodies(client, contacts):
         response = client.get(f"/api/hsds/{path}/{uuid.uuid4()}")
         assert response.status_code == 404, path
         assert response.json()["error"]["code"] == "not_found"
+
+
+def test_the_demo_directory_validates_as_hsds(client):
+    """Every demo contact (public facts, as imported) as a full HSDS service, organization
+    and service_at_location, validated against the compiled schemas."""
+    from directory.demo import demo_load
+
+    demo_load()
+    total = Contact.objects.filter(active=True).count()
+    services = client.get("/api/hsds/services", {"full": "true", "per_page": 200}).json()
+    assert services["total_items"] == total > 10
+    assert_page(services, "compiled/service.json")
+    organizations = client.get("/api/hsds/organizations", {"per_page": 200}).json()
+    assert_page(organizations, "compiled/organization_list.json")
+    for organization in organizations["contents"][:10]:
+        assert_valid(client.get(f"/api/hsds/organizations/{organization['id']}").json(), "compiled/organization.json")
+    assert_page(client.get("/api/hsds/service_at_locations", {"per_page": 200}).json(), "compiled/service_at_location_list.json")

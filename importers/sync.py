@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
@@ -89,12 +89,15 @@ class ImportPlan:
 
     def digest(self) -> str:
         """A fingerprint of the plan, so a confirmation can insist on the plan it was shown."""
+        if getattr(self, "_digest", None):
+            return self._digest
         content = {
-            "creates": [asdict(c) for c in self.creates],
+            "creates": [[c.row, c.values] for c in self.creates],
             "updates": [{"id": u.contact_id, "changes": u.changes} for u in self.updates],
             "deactivations": [d.contact_id for d in self.deactivations],
         }
-        return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+        self._digest = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+        return self._digest
 
 
 def _name_key(name: str, postcode: str) -> tuple[str, ...]:

@@ -18,7 +18,6 @@ import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
-from compound_split import char_split
 from django.db.models import Prefetch, QuerySet
 
 from directory.models import Contact, Phone
@@ -105,6 +104,10 @@ SPLIT_THRESHOLD = 0.5
 @lru_cache(maxsize=20000)
 def compound_parts(word: str) -> tuple[str, ...]:
     """The parts of a German compound, recursively: Hasskriminalität → Hass, Kriminalität."""
+    # Imported here: loading the splitter's n-gram table takes seconds, and only the
+    # indexing path needs it, not every process start (web workers, commands).
+    from compound_split import char_split
+
     try:
         candidates = char_split.split_compound(word)
     except Exception:  # the splitter throws on odd input (digits, very short words)

@@ -86,6 +86,7 @@ def search_page(request):
 
 GROUP_TITLES = {
     "near": gettext_lazy("In Ihrer Nähe"),
+    "local": gettext_lazy("Vor Ort zuständig"),
     "regional": gettext_lazy("Vor Ort in Kreisen und Städten"),
     "state": gettext_lazy("Landesweit zuständig"),
     "national": gettext_lazy("Bundesweit"),
@@ -98,7 +99,7 @@ def _results_context(request, query, result) -> dict:
     groups = [
         {
             "key": group.key,
-            "title": GROUP_TITLES.get(group.key, group.key),
+            "title": GROUP_TITLES["local"] if group.key == "near" and not query.point else GROUP_TITLES.get(group.key, group.key),
             "total": group.total,
             "hits": [_hit_for_display(hit, kinds, incidents) for hit in group.hits],
         }

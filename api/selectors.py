@@ -34,16 +34,9 @@ def _squared_km(lat: float, lng: float):
 
 
 def contacts_matching(query: SearchQuery) -> Q:
-    """The contacts a search for `query` finds, as one condition.
-
-    The coverage groups (near / state-wide / nationwide, DESIGN.md "Coverage is not
-    location") and the common filters are the search engine's own database conditions,
-    so the list answers exactly what /api/v1/search/ answers in its groups.
-    """
-    coverage = Q()
-    for group in engine.plan(query):
-        coverage |= engine._group_q(query, group)
-    return coverage & engine._common_q(query)
+    """The contacts a search for `query` finds (coverage groups and common filters), so the
+    list answers exactly what /api/v1/search/ answers in its groups."""
+    return engine.contacts_condition(query)
 
 
 def contacts_list(*, query: SearchQuery) -> QuerySet[Contact]:

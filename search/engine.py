@@ -372,6 +372,18 @@ def _common_q(query: SearchQuery) -> Q:
     return condition
 
 
+def contacts_condition(query: SearchQuery) -> Q:
+    """Every contact the query finds, over all its groups, as one database condition.
+
+    For callers that list contacts rather than grouped hits (the API's contacts/ list), so
+    that a partner's list and a search mean the same thing.
+    """
+    coverage = Q()
+    for group in plan(query):
+        coverage |= _group_q(query, group)
+    return coverage & _common_q(query)
+
+
 class DatabaseExecutor:
     name = "database"
 

@@ -51,8 +51,7 @@ def _child(rows: int) -> int:
     from search.server import ManagedMeilisearch
 
     assert settings.MEILISEARCH_MANAGED and str(settings.VAR_DIR).startswith(tempfile.gettempdir()), "throwaway only"
-    # A key that cannot start with "-" (Meilisearch would read "--master-key -x…" as a flag).
-    key = "k" + secrets.token_urlsafe(32)
+    key = secrets.token_urlsafe(32)
     meili = ManagedMeilisearch(directory=settings.MEILISEARCH_DIR, port=settings.MEILISEARCH_PORT, key=key).start()
     credentials.forget()
     try:

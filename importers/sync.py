@@ -12,7 +12,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from directory.models import (
@@ -214,29 +214,43 @@ def _scalar(values: dict, lookups: _Lookups) -> dict:
     return data
 
 
+def _insert_rows(model, columns: list[str], rows: list[tuple]) -> None:
+    """Plain INSERTs through executemany: bulk_create builds model instances and one large
+    statement per batch, which cost ~15 s for the ~200,000 relation rows of a 20,000-row
+    import. Only for rows with no defaults, signals or computed fields to apply."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(model._meta.get_field(c).column) for c in columns)
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(sql, rows[start : start + 5000])
+
+
 def _relations_write(contact_ids_values: list[tuple[int, dict]], fields: set[str] | None, lookups: _Lookups) -> None:
-    """(Re)write many-to-many rows and phones of the given contacts: delete, then bulk insert."""
+    """(Re)write many-to-many rows and phones of the given contacts: delete, then insert."""
+    ids = [cid for cid, _ in contact_ids_values]
     for name in M2M_FIELDS:
         if fields is not None and name not in fields:
             continue
         through = Contact._meta.get_field(name).remote_field.through
         target = Contact._meta.get_field(name).m2m_reverse_field_name()
-        ids = [cid for cid, _ in contact_ids_values]
         if fields is not None:
-            through.objects.filter(contact_id__in=ids).delete()
-        through.objects.bulk_create(
-            [through(contact_id=cid, **{f"{target}_id": lookups.ids[name][v]}) for cid, values in contact_ids_values for v in values[name]],
-            batch_size=1000,
-        )
+            for start in range(0, len(ids), 500):
+                through.objects.filter(contact_id__in=ids[start : start + 500]).delete()
+        key_ids = lookups.ids[name]
+        _insert_rows(through, ["contact", target], [(cid, key_ids[v]) for cid, values in contact_ids_values for v in values[name]])
     if fields is None or "phones" in fields:
         if fields is not None:
-            Phone.objects.filter(contact_id__in=[cid for cid, _ in contact_ids_values]).delete()
+            for start in range(0, len(ids), 500):
+                Phone.objects.filter(contact_id__in=ids[start : start + 500]).delete()
         phones = []
         for cid, values in contact_ids_values:
             for position, text in enumerate(values["phones"]):
                 label, _, number = text.rpartition(": ")
-                phones.append(Phone(contact_id=cid, label=label, number=number, position=position))
-        Phone.objects.bulk_create(phones, batch_size=1000)
+                phones.append((cid, label, number, position))
+        _insert_rows(Phone, ["contact", "label", "number", "position"], phones)
 
 
 def plan_apply(plan: ImportPlan, *, source: Source) -> list[int]:

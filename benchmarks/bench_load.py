@@ -44,6 +44,8 @@ def main(rows: int = 20_000, seconds: int = 60) -> int:
         return 1
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MEILISEARCH_", "DATABASE_URL", "LOTSE_", "DJANGO_"))}
     env.update(DJANGO_SETTINGS_MODULE="lotse.settings", LOG_LEVEL="WARNING")
+    if os.environ.get("LOTSE_BENCH_SWEEP"):
+        env["LOTSE_BENCH_SWEEP"] = os.environ["LOTSE_BENCH_SWEEP"]
     with tempfile.TemporaryDirectory(prefix="lotse-bench-load-") as work:
         env["LOTSE_VAR_DIR"] = str(Path(work) / "launcher")
         return subprocess.call([sys.executable, "-m", "benchmarks.bench_load", "--child", work, str(rows), str(seconds)],

@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
+import phonenumbers
 from django.db.models import Prefetch, QuerySet
 
 from directory.models import Channel, Contact, ContactKind, District, IncidentType, Phone, State, TargetGroup
@@ -273,8 +274,13 @@ def _documents_chunk(ids: list[int], related: _Related) -> list[dict]:
     return [_document(row, relations, phones.get(row["id"], []), related) for row in rows]
 
 
-@lru_cache(maxsize=50_000)
 def _phone_display(number: str) -> str:
+    """phone_display without phonenumbers.parse for the common case, a German E.164 number
+    (+49 and a national number not starting with 0): parse would only rebuild exactly this
+    PhoneNumber, and it is most of phone_display's cost (~0.3 ms a number)."""
+    if number.startswith("+49") and number[3:4] not in ("", "0") and number[3:].isdigit():
+        parsed = phonenumbers.PhoneNumber(country_code=49, national_number=int(number[3:]))
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phone_display(number)
 
 

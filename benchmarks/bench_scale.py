@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import statistics
 from datetime import datetime
 import sys
@@ -234,6 +235,7 @@ def child() -> None:
                   flush=True)
     finally:
         server.stop()
+        shutil.rmtree(work, ignore_errors=True)  # gigabytes at 1M: never leave them behind
 
     print()
     print(f"Search cost by directory size (Meilisearch 1.21, --max-indexing-memory 1GiB, {os.cpu_count()} cores, "

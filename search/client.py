@@ -93,6 +93,11 @@ def call(
     except requests.RequestException as exc:
         raise MeiliUnavailable(f"Meilisearch at {settings.MEILISEARCH_URL} is not reachable: {type(exc).__name__}") from exc
     if response.status_code >= 400:
+        if json is not None:
+            # Meilisearch may refuse (e.g. 403 for a wrong key) before reading the request
+            # body; the unread body then poisons the kept-alive connection and the next
+            # request on it hangs until its timeout. Drop the pooled connections.
+            reset_session()
         try:
             body = response.json()
         except ValueError:

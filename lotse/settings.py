@@ -5,6 +5,7 @@ the project starts itself on loopback (see search/server.py). Production: DATABA
 MEILISEARCH_URL and MEILISEARCH_API_KEY, SECRET_KEY, DEBUG=0, ALLOWED_HOSTS.
 """
 
+import os
 import secrets
 from pathlib import Path
 
@@ -117,6 +118,9 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
+            # Tests use a file too, as production does: an in-memory database shares one
+            # cache between threads and reports "table is locked" instead of waiting.
+            "TEST": {"NAME": str(VAR_DIR / f"test_lotse_{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

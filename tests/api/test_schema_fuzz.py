@@ -5,11 +5,26 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+
 from lotse.wsgi import application
 
 
 # The schema view touches no database, so it can be read while collecting the tests.
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application).include(method="GET")
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    # Django closes the database connection when a request starts and finishes; inside a
+    # test that would end the test's transaction. Django's own test client detaches the
+    # handler in the same way; schemathesis calls the WSGI application directly.
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
 
 
 @pytest.mark.django_db

@@ -4,6 +4,9 @@ Never a fake search engine, never a silent skip: if the Meilisearch binary is mi
 session fails with the message that says how to install it.
 """
 
+import os
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.test import override_settings
@@ -57,3 +60,39 @@ def reference(django_db_blocker):
     with django_db_blocker.unblock():
         if not State.objects.exists():
             reference_load(force=True)
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+    # The embed tests serve a partner page from a routed (so "public") origin that frames
+    # the live server on loopback; Chromium's Local Network Access checks would refuse
+    # that before our frame-ancestors policy is even consulted. In production both ends
+    # are public.
+    "--disable-features=LocalNetworkAccessChecks",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium through Playwright, one for the whole session (pages and API docs)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make browser)")
+    # Playwright's sync API keeps an asyncio loop registered on the main thread while it
+    # runs, so Django's async-safety check would refuse the ORM calls the tests make in
+    # the same thread. They are plain synchronous calls; the check does not apply.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous

@@ -8,13 +8,11 @@ those contacts (written by the after-commit sync, as in production).
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from django.db import transaction
-from playwright.sync_api import sync_playwright
 
 from directory.models import (
     Contact,
@@ -33,41 +31,10 @@ from search.engine import reset_fallback
 from search.sync import ensure_index, forget_ensured, index_uid
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-    # The embed tests serve a partner page from a routed (so "public") origin that frames
-    # the live server on loopback; Chromium's Local Network Access checks would refuse
-    # that before our frame-ancestors policy is even consulted. In production both ends
-    # are public.
-    "--disable-features=LocalNetworkAccessChecks",
-]
 AXE = ROOT / "tools" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make browser)")
-    # Playwright's sync API keeps an asyncio loop registered on the main thread while it
-    # runs, so Django's async-safety check would refuse the ORM calls the tests make in
-    # the same thread. They are plain synchronous calls; the check does not apply.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield chromium
-            chromium.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture(autouse=True)

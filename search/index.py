@@ -86,7 +86,10 @@ def index_settings() -> dict:
         "synonyms": synonyms(),
         "stopWords": [],
         "typoTolerance": {"enabled": True, "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9}},
-        "faceting": {"maxValuesPerFacet": 100},
+        # Facet values come back ordered by count: sorting them alphabetically cost up to
+        # 20 ms per request at 20,000 contacts (measured), and search/engine.py orders the
+        # facets by the reference taxonomies anyway. Every facet has fewer than 100 values.
+        "faceting": {"maxValuesPerFacet": 100, "sortFacetValuesBy": {"*": "count"}},
         # Exact totals for the groups; the directory is far below this.
         "pagination": {"maxTotalHits": 100000},
         "proximityPrecision": "byWord",

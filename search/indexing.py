@@ -106,7 +106,7 @@ def settings_drift(uid: str) -> list[str]:
         drift.append("typoTolerance")
     if current.get("pagination") != wanted["pagination"]:
         drift.append("pagination")
-    if current.get("faceting", {}).get("maxValuesPerFacet") != wanted["faceting"]["maxValuesPerFacet"]:
+    if any(current.get("faceting", {}).get(k) != v for k, v in wanted["faceting"].items()):
         drift.append("faceting")
     return drift
 

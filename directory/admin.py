@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -100,9 +101,11 @@ class CoveredStateFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if not self.value():
             return queryset
-        return queryset.filter(states__code=self.value()) | queryset.filter(
-            districts__state__code=self.value()
-        ) | queryset.filter(district__state__code=self.value())
+        code = self.value()
+        # distinct: a contact covering several districts of the state joins once per district.
+        return queryset.filter(
+            Q(states__code=code) | Q(districts__state__code=code) | Q(district__state__code=code)
+        ).distinct()
 
 
 @admin.register(Contact)

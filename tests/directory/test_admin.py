@@ -96,3 +96,9 @@ def test_changing_a_slug_in_the_admin_keeps_the_old_one(admin_client, contact):
     contact.refresh_from_db()
     assert contact.slug == "opferberatung-thueringen-erfurt"
     assert list(contact.old_slugs.values_list("slug", flat=True)) == ["opferberatung-erfurt"]
+
+
+def test_state_filter_lists_a_contact_covering_several_districts_once(admin_client, contact):
+    contact.districts.add(District.objects.get(ags="16052"))  # Gera, also in Thüringen
+    body = admin_client.get("/admin/directory/contact/", {"state": "TH"}).content.decode()
+    assert body.count(f'/admin/directory/contact/{contact.pk}/change/') == 1

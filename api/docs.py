@@ -7,20 +7,7 @@ page needs neither 'unsafe-inline' nor any third-party origin.
 
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
-DOCS_CSP = "; ".join(
-    [
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "connect-src 'self'",
-        "font-src 'self'",
-        "base-uri 'none'",
-        "form-action 'none'",
-        "frame-ancestors 'none'",
-    ]
-)
-
+from lotse.middleware import content_security_policy
 
 class DocsView(SpectacularSwaggerSplitView):
     template_name = "api/swagger_ui.html"
@@ -29,5 +16,5 @@ class DocsView(SpectacularSwaggerSplitView):
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        response["Content-Security-Policy"] = DOCS_CSP
+        response["Content-Security-Policy"] = content_security_policy(frame_ancestors=[])
         return response

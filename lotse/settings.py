@@ -259,6 +259,10 @@ SEARCH_DRAIN_MAX_DELAY = env_float("SEARCH_DRAIN_MAX_DELAY", 30.0)
 # After Meilisearch failed a search, answer from the database for this many seconds
 # before trying it again, so that a hanging server does not cost every request a timeout.
 SEARCH_RETRY_AFTER = env_float("SEARCH_RETRY_AFTER", 2.0)
+# Per-process cache of Meilisearch group results (search/cache.py), keyed by the index
+# generation: a changed index is never answered from it. 0 switches it off.
+SEARCH_CACHE_MB = env_int("SEARCH_CACHE_MB", 32, minimum=0)
+SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 300, minimum=0)
 SEARCH_MAX_PER_PAGE = env_int("SEARCH_MAX_PER_PAGE", 100, minimum=1)
 SEARCH_MAX_RADIUS_KM = env_int("SEARCH_MAX_RADIUS_KM", 200, minimum=1)
 

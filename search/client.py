@@ -17,6 +17,7 @@ import threading
 import time
 from typing import Any
 
+import orjson
 import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
@@ -108,7 +109,7 @@ def call(
         )
     if not response.content:
         return None
-    return response.json()
+    return orjson.loads(response.content)
 
 
 def wait_for_task(task_uid: int, *, timeout: float | None = None) -> dict:

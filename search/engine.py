@@ -54,6 +54,7 @@ from django.db.models import Count, Q
 from directory.geo import distance_km
 from directory.models import Contact, Scope
 from directory.text import german_fold
+from search import cache as result_cache
 from search import client
 from search.client import MeiliError, MeiliUnavailable
 from search.index import contact_document, contacts_for_index
@@ -61,7 +62,6 @@ from search.query import FLAGS, SearchQuery, codes
 
 logger = logging.getLogger(__name__)
 
-INTERNAL_FIELDS = ("search_folded", "kind_labels", "incident_labels", "name_sort")
 HIT_FIELDS = [
     "id", "uuid", "slug", "name", "organisation", "kinds", "incident_types", "target_groups", "channels",
     "scope", "states", "districts", "street", "postcode", "town", "location_district", "lat", "lng", "_geo",
@@ -241,28 +241,30 @@ def group_sort(query: SearchQuery, group: GroupPlan) -> list[str]:
 FACETS = ["incident_types", "kinds", "target_groups", "scope", *FLAG_FIELDS.values()]
 
 
-def meili_request(query: SearchQuery) -> dict:
-    """The multi-search body for a query: one search per group, each with its facets.
+def group_request(query: SearchQuery, group: GroupPlan) -> dict:
+    """One group's Meilisearch query, with its facets.
 
     The groups are disjoint (each takes its own scopes), so the facet counts of all groups
     add up to those of the whole result: no extra search just for the facets.
     """
-    uid = settings.MEILISEARCH_INDEX
     return {
-        "queries": [
-            {
-                "indexUid": uid,
-                "q": query.q,
-                "filter": group_filter(query, group),
-                "sort": group_sort(query, group),
-                "page": query.page,
-                "hitsPerPage": query.per_page,
-                "attributesToRetrieve": HIT_FIELDS,
-                "facets": FACETS,
-            }
-            for group in plan(query)
-        ]
+        "indexUid": settings.MEILISEARCH_INDEX,
+        "q": query.q,
+        "filter": group_filter(query, group),
+        "sort": group_sort(query, group),
+        "page": query.page,
+        "hitsPerPage": query.per_page,
+        "attributesToRetrieve": HIT_FIELDS,
+        "facets": FACETS,
     }
+
+
+def meili_request(query: SearchQuery) -> dict:
+    """The multi-search body for a query: one search per group (the uncached request)."""
+    return {"queries": [group_request(query, group) for group in plan(query)]}
+
+
+RESULT_FIELDS = ("hits", "totalHits", "facetDistribution")
 
 
 def _merged_distribution(results: list[dict]) -> dict:
@@ -276,22 +278,50 @@ def _merged_distribution(results: list[dict]) -> dict:
 
 
 class MeilisearchExecutor:
+    """Asks Meilisearch, in one multi-search, for the groups the result cache lacks.
+
+    Groups recur across searches (the state-wide and nationwide groups of every search in a
+    state; a partner's embedded query), so their results come from search/cache.py when the
+    index has not changed since (see there).
+    """
+
     name = "meilisearch"
 
+    def __init__(self, *, use_cache: bool = True):
+        self.use_cache = use_cache
+
     def run(self, query: SearchQuery) -> SearchResult:
-        body = client.call("POST", "/multi-search", json=meili_request(query), timeout=settings.MEILISEARCH_TIMEOUT)
-        results = body["results"]
+        groups_plan = plan(query)
+        bodies = [group_request(query, group) for group in groups_plan]
+        cache = result_cache.results() if self.use_cache else None
+        results: list[dict | None] = [None] * len(bodies)
+        keys: list[bytes] = []
+        generation: tuple = ()
+        if cache is not None:
+            generation = result_cache.generation()
+            keys = [result_cache.key_for(body) for body in bodies]
+            results = [cache.get(key, generation) for key in keys]
+        missing = [i for i, result in enumerate(results) if result is None]
+        if missing:
+            body = client.call("POST", "/multi-search", json={"queries": [bodies[i] for i in missing]},
+                               timeout=settings.MEILISEARCH_TIMEOUT)
+            for i, answer in zip(missing, body["results"]):
+                results[i] = {name: answer.get(name) for name in RESULT_FIELDS}
+                if cache is not None:
+                    cache.put(keys[i], generation, results[i])
         groups = [
-            Group(g.key, [_hit(h, query) for h in r["hits"]], r.get("totalHits", 0))
-            for g, r in zip(plan(query), results)
+            Group(g.key, [_hit(h, query) for h in r["hits"]], r.get("totalHits") or 0)
+            for g, r in zip(groups_plan, results)
         ]
         return SearchResult(query, groups, _facets(_merged_distribution(results)), engine=self.name)
 
 
 def _hit(document: dict, query: SearchQuery) -> dict:
-    hit = {k: v for k, v in document.items() if k not in INTERNAL_FIELDS and not k.startswith("_geoDistance")}
-    hit["distance_km"] = _distance(hit, query)
-    return hit
+    """A hit from a document of HIT_FIELDS (attributesToRetrieve, or the database path's
+    contact_document), which the caller owns: the result cache hands out fresh copies."""
+    document.pop("_geoDistance", None)  # Meilisearch adds it to geo-sorted hits regardless
+    document["distance_km"] = _distance(document, query)
+    return document
 
 
 def _distance(hit: dict, query: SearchQuery) -> float | None:

@@ -22,6 +22,7 @@ from django.conf import settings
 
 from directory.models import Contact
 from search import client, sync
+from search.cache import bump_generation
 from search.client import MeiliError
 from search.index import documents, index_settings
 
@@ -181,6 +182,7 @@ def index_rebuild(*, batch: int = 1000) -> RebuildReport:
         _delete_index(temporary)
         raise
     # After a swap the temporary name holds the old index.
+    bump_generation()  # cached results of the old index are not served again
     _delete_index(temporary)
     sync.forget_ensured()
     before, _ = index_sync()

@@ -26,3 +26,23 @@ class IndexQueue(models.Model):
 
     def __str__(self):
         return f"contact {self.contact_id} (queued {self.queued_at:%Y-%m-%d %H:%M:%S})"
+
+
+class IndexGeneration(models.Model):
+    """One row whose value grows whenever the index content changed.
+
+    Bumped after Meilisearch reported an applied change (search/sync.py) and after a
+    rebuild swapped the index in (search/indexing.py). Every web process reads it per
+    search: cached group results (search/cache.py) of an older generation are never
+    served, whichever process applied the change.
+    """
+
+    value = models.BigIntegerField(default=0)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "Index-Generation"
+        verbose_name_plural = "Index-Generation"
+
+    def __str__(self):
+        return f"generation {self.value}"

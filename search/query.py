@@ -71,7 +71,7 @@ def codes() -> Codes:
 def forget_codes() -> None:
     """Re-read the reference codes (after reference data changed; tests)."""
     codes.cache_clear()
-    _postcode.cache_clear()
+    _postcodes.cache_clear()
     _town.cache_clear()
 
 
@@ -243,9 +243,21 @@ def _int(params, name: str, default: int, low: int, high: int) -> int:
     return value
 
 
-@lru_cache(maxsize=20000)
+@lru_cache(maxsize=1)
+def _postcodes() -> dict[str, Located]:
+    """The whole postcode gazetteer in memory (8,300 rows, read once per process): a
+    search names a postcode in most requests, and one lookup was three queries."""
+    districts: dict[int, list[str]] = {}
+    for pc_id, ags in PostalCode.districts.through.objects.values_list("postalcode_id", "district__ags"):
+        districts.setdefault(pc_id, []).append(ags)
+    return {
+        code: Located(lat, lng, primary, tuple(sorted(districts.get(pk, ()))), code)
+        for pk, code, lat, lng, primary in PostalCode.objects.values_list("id", "code", "lat", "lng", "primary_district__ags")
+    }
+
+
 def _postcode(code: str) -> Located | None:
-    return postcode_lookup(code)
+    return _postcodes().get(code)
 
 
 @lru_cache(maxsize=5000)

@@ -32,6 +32,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from search import client
+from search.cache import bump_generation
 from search.client import MeiliError, MeiliUnavailable
 from search.index import documents, index_settings
 from search.models import IndexQueue
@@ -220,8 +221,11 @@ def _upsert(uid: str, docs: list[dict], by_contact: dict[int, list[int]], report
 
 
 def _done(row_ids: list[int]) -> None:
+    """Meilisearch applied these rows: drop them, and let every process's result cache know."""
     for start in range(0, len(row_ids), 500):
         IndexQueue.objects.filter(id__in=row_ids[start : start + 500]).delete()
+    if row_ids:
+        bump_generation()
 
 
 def _mark_failed(row_ids: list[int], error: str, *, backoff: bool = True) -> None:

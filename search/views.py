@@ -1,7 +1,6 @@
 """GET /api/v1/search/: the one query model as JSON (shape: search/engine.py docstring)."""
 
-import json
-
+import orjson
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.views.decorators.http import require_safe
@@ -11,7 +10,7 @@ from search.query import QueryError, parse_query
 
 
 def _json(payload: dict, status: int = 200) -> HttpResponse:
-    body = json.dumps(payload, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+    body = orjson.dumps(payload, default=DjangoJSONEncoder().default)
     return HttpResponse(body, status=status, content_type="application/json; charset=utf-8")
 
 

@@ -48,7 +48,9 @@ def test_pages_and_api_answer_from_the_database_when_meilisearch_is_gone(
     assert report.applied
     index_rebuild()
     engine.reset_fallback()
-    healthy = engine.search(parse_query({"near": "99084", "incident": "threat"}))
+    # Not through the result cache: a cached answer would still be served during the
+    # outage (tests/search/test_result_cache.py); this test is about the fallback.
+    healthy = engine.MeilisearchExecutor(use_cache=False).run(parse_query({"near": "99084", "incident": "threat"}))
     assert healthy.engine == "meilisearch"
 
     own_meilisearch.kill()

@@ -52,3 +52,22 @@ class ImportRun(models.Model):
     def __str__(self):
         kind = _("Probelauf") if self.dry_run else _("Import")
         return f"{kind} {self.filename} → {self.source_slug} ({self.started_at:%Y-%m-%d %H:%M})"
+
+
+class RowFingerprint(models.Model):
+    """The digest of the file row a contact was last imported from (issue 4: re-importing an
+    unchanged file must be fast). A row whose digest matches skips validation and diffing,
+    but only while the contact is exactly as that import left it: `contact_updated_at`
+    must still equal the contact's `updated_at`, and importers/signals.py deletes the
+    fingerprint on any other change (phones, relations, its organisation)."""
+
+    contact = models.OneToOneField("directory.Contact", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    fingerprint = models.CharField(max_length=64)
+    contact_updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("Zeilen-Fingerabdruck")
+        verbose_name_plural = _("Zeilen-Fingerabdrücke")
+
+    def __str__(self):
+        return f"{self.contact_id}: {self.fingerprint[:12]}"

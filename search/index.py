@@ -13,10 +13,15 @@ German) and the same parts transliterated.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
+import os
 import re
+import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from pathlib import Path
 
 import phonenumbers
 from django.db.models import Prefetch, QuerySet
@@ -105,15 +110,127 @@ WORD = re.compile(r"[^\W\d_]{8,}", re.UNICODE)
 SPLIT_THRESHOLD = 0.5
 
 
+class _NgramTable:
+    """compound_split's German n-gram probabilities, read from a SQLite copy.
+
+    The package keeps them in a 39 MB Python module whose import costs ~6 s per process
+    (issue 4 benchmark: paid by every import and every index rebuild). The copy is written
+    once per machine (COMPOUND_CACHE_DIR, default ~/.cache/lotse; keyed by the package's
+    data file, so an upgrade writes a new one) and each word then costs one indexed query.
+    If the directory is not writable, the package module is used as before.
+    """
+
+    def __init__(self):
+        self._local = threading.local()
+        self._path: Path | None = None
+        self._module = None
+
+    @staticmethod
+    def _source() -> Path:
+        spec = importlib.util.find_spec("compound_split.de_ngram_probs")
+        return Path(spec.origin)
+
+    def path(self) -> Path:
+        if self._path is None:
+            from django.conf import settings
+
+            source = self._source()
+            stat = source.stat()
+            stamp = hashlib.sha256(f"{source}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+            directory = Path(getattr(settings, "COMPOUND_CACHE_DIR", None) or Path.home() / ".cache" / "lotse")
+            self._path = directory / f"compound-de-{stamp}.sqlite3"
+        return self._path
+
+    def _build(self, path: Path) -> None:
+        from compound_split import de_ngram_probs
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.partial")
+        rows = sorted(
+            (ngram, kind, prob)
+            for kind, table in enumerate((de_ngram_probs.prefix, de_ngram_probs.infix, de_ngram_probs.suffix))
+            for ngram, prob in table.items()
+        )
+        db = sqlite3.connect(partial)
+        try:
+            # A scratch file until the rename below: no journal needed.
+            db.execute("PRAGMA journal_mode = OFF")
+            db.execute("PRAGMA synchronous = OFF")
+            db.execute("CREATE TABLE ngram (ngram TEXT NOT NULL, kind INTEGER NOT NULL, prob REAL NOT NULL, PRIMARY KEY (ngram, kind)) WITHOUT ROWID")
+            db.executemany("INSERT INTO ngram VALUES (?, ?, ?)", rows)
+            db.commit()
+        finally:
+            db.close()
+        os.replace(partial, path)  # atomic: readers never see a half-written table
+
+    def _connection(self) -> sqlite3.Connection | None:
+        db = getattr(self._local, "db", None)
+        if db is None and self._module is None:
+            try:
+                path = self.path()
+                if not path.exists():
+                    self._build(path)
+                db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+                self._local.db = db
+            except (OSError, sqlite3.Error):
+                from compound_split import de_ngram_probs
+
+                self._module = de_ngram_probs
+        return db
+
+    def lookup(self, prefixes: set[str], infixes: set[str], suffixes: set[str]) -> tuple[dict, dict, dict]:
+        db = self._connection()
+        if db is None:
+            m = self._module
+            return ({k: m.prefix[k] for k in prefixes if k in m.prefix}, {k: m.infix[k] for k in infixes if k in m.infix},
+                    {k: m.suffix[k] for k in suffixes if k in m.suffix})
+        found: tuple[dict, dict, dict] = ({}, {}, {})
+        wanted = sorted(prefixes | infixes | suffixes)
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            sql = f"SELECT ngram, kind, prob FROM ngram WHERE ngram IN ({','.join('?' * len(chunk))})"
+            for ngram, kind, prob in db.execute(sql, chunk):
+                found[kind][ngram] = prob
+        return found
+
+
+_NGRAMS = _NgramTable()
+
+
+def _cut_off_fugen_s(word: str) -> str:
+    # compound_split.char_split.cut_off_fugen_s
+    if word.endswith(("ts", "gs", "ks", "hls", "ns")) and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def split_compound(word: str) -> list[tuple[float, str, str]]:
+    """compound_split.char_split.split_compound(word) for German, best split first, with
+    the n-grams looked up in the SQLite copy (tests/search/test_german_text.py compares)."""
+    word = word.lower()
+    if "-" in word:
+        hyphen = word.rfind("-")
+        return [(1.0, word[:hyphen].title(), word[hyphen + 1 :].title())]
+    positions = range(3, len(word) - 2)
+    if not positions:
+        return [(0, word.title(), word.title())]
+    pres = {n: _cut_off_fugen_s(word[:n]) for n in positions}
+    starts = {n: _cut_off_fugen_s(word[n:]) for n in positions}
+    ins = {n: [word[n:k] for k in range(len(word), n + 2, -1)] for n in positions}
+    prefix, infix, suffix = _NGRAMS.lookup(set(starts.values()), {g for grams in ins.values() for g in grams}, set(pres.values()))
+    scores = []
+    for n in positions:
+        in_prob = min(infix.get(g, 1) for g in ins[n])
+        scores.append((prefix.get(starts[n], -1) - in_prob + suffix.get(pres[n], -1), word[:n].title(), word[n:].title()))
+    scores.sort(reverse=True)
+    return scores
+
+
 @lru_cache(maxsize=100_000)
 def compound_parts(word: str) -> tuple[str, ...]:
     """The parts of a German compound, recursively: Hasskriminalität → Hass, Kriminalität."""
-    # Imported here: loading the splitter's n-gram table takes seconds, and only the
-    # indexing path needs it, not every process start (web workers, commands).
-    from compound_split import char_split
-
     try:
-        candidates = char_split.split_compound(word)
+        candidates = split_compound(word)
     except Exception:  # the splitter throws on odd input (digits, very short words)
         return ()
     if not candidates:
@@ -137,26 +254,30 @@ def _word_terms(word: str) -> tuple[str, ...]:
     return tuple(terms)
 
 
+@lru_cache(maxsize=65_536)
+def _text_terms(text: str) -> tuple[tuple[str, str], ...]:
+    """(term, lowercase key) pairs of one text: its transliteration, then its words' terms.
+    Cached per text: streets, towns, organisations and labels repeat across contacts."""
+    terms = []
+    folded = german_fold(text)
+    if folded != text:
+        terms.append(folded)
+    for word in WORD.findall(text):
+        terms.extend(_word_terms(word))
+    return tuple((term, term.lower()) for term in terms)
+
+
 def folded_text(*texts: str) -> str:
     """Transliterated text plus compound parts, for the `search_folded` field."""
     words: list[str] = []
     seen: set[str] = set()
-
-    def add(word: str) -> None:
-        key = word.lower()
-        if key not in seen:
-            seen.add(key)
-            words.append(word)
-
     for text in texts:
         if not text:
             continue
-        folded = german_fold(text)
-        if folded != text:
-            add(folded)
-        for word in WORD.findall(text):
-            for term in _word_terms(word):
-                add(term)
+        for term, key in _text_terms(text):
+            if key not in seen:
+                seen.add(key)
+                words.append(term)
     return " ".join(words)
 
 
@@ -259,19 +380,33 @@ class _Related:
         through = Contact._meta.get_field(name).remote_field.through
         target = Contact._meta.get_field(name).m2m_reverse_field_name() + "_id"
         related: dict[int, list[int]] = {}
-        for contact_id, target_id in through.objects.filter(contact_id__in=ids).values_list("contact_id", target):
+        for contact_id, target_id in _among(through.objects.all(), "contact_id", ids).values_list("contact_id", target):
             related.setdefault(contact_id, []).append(target_id)
         return related
 
 
+def _among(queryset: QuerySet, column: str, ids: list[int]) -> QuerySet:
+    """queryset filtered to `column` in `ids` (sorted). A dense run of ids (an import's new
+    contacts) becomes a range: Django spends ~0.3 ms per value preparing a long IN list,
+    which was seconds for a 20,000-contact import (issue 4 benchmark). Callers that need
+    exactly `ids` drop the surplus rows of a range themselves."""
+    if ids and ids[-1] - ids[0] < 2 * len(ids):
+        return queryset.filter(**{f"{column}__gte": ids[0], f"{column}__lte": ids[-1]})
+    return queryset.filter(**{f"{column}__in": ids})
+
+
 def _documents_chunk(ids: list[int], related: _Related) -> list[dict]:
     """contact_document for each active contact among `ids`, built from value rows."""
-    rows = list(Contact.objects.filter(active=True, id__in=ids).order_by("id").values(*DOCUMENT_FIELDS))
+    wanted = set(ids)
+    rows = [
+        row for row in _among(Contact.objects.filter(active=True), "id", ids).order_by("id").values(*DOCUMENT_FIELDS)
+        if row["id"] in wanted
+    ]
     ids = [row["id"] for row in rows]
     relations = {name: related.pairs(name, ids) for name in (*TERM_RELATIONS, "states", "districts")}
     phones: dict[int, list[dict]] = {}
     for contact_id, label, number in (
-        Phone.objects.filter(contact_id__in=ids).order_by("contact_id", "position", "id").values_list("contact_id", "label", "number")
+        _among(Phone.objects.all(), "contact_id", ids).order_by("contact_id", "position", "id").values_list("contact_id", "label", "number")
     ):
         phones.setdefault(contact_id, []).append({"label": label, "number": number, "display": _phone_display(number)})
     return [_document(row, relations, phones.get(row["id"], []), related) for row in rows]
@@ -359,9 +494,10 @@ def documents(ids: Iterable[int] | None = None, *, chunk: int = 1000) -> Iterato
         pks = list(queryset.order_by("id").values_list("id", flat=True))
     else:
         wanted = sorted({int(pk) for pk in ids})
+        keep = set(wanted)
         pks = []
         for start in range(0, len(wanted), 5000):
-            pks += queryset.filter(id__in=wanted[start : start + 5000]).values_list("id", flat=True)
+            pks += (pk for pk in _among(queryset, "id", wanted[start : start + 5000]).values_list("id", flat=True) if pk in keep)
         pks.sort()
     if not pks:
         return

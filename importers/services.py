@@ -224,9 +224,9 @@ def _apply_once(report: ImportReport, validation: Validation, *, source_slug: st
             )
             if expected_plan_digest and plan.digest() != expected_plan_digest:
                 raise PlanChanged
-            changed = plan_apply(plan, source=source)
+            changed, documents = plan_apply(plan, source=source)
             if changed:
-                _search_sync(changed)
+                _search_sync(changed, documents)
     except PlanChanged:
         report.errors = report.errors + [RowError(None, None, "", "the directory changed since the preview; run the preview again and check it")]
         report.plan = plan
@@ -238,11 +238,11 @@ def _apply_once(report: ImportReport, validation: Validation, *, source_slug: st
     report.counts.update(plan.counts)
 
 
-def _search_sync(ids: list[int]) -> None:
+def _search_sync(ids: list[int], documents: list[dict]) -> None:
     """Queue the changed contacts for the search index; it sends them after commit."""
     from search.sync import contacts_changed
 
-    contacts_changed(ids)
+    contacts_changed(ids, documents=documents)
 
 
 def _record(report: ImportReport, *, user, via: str, started, size: int, upload: bytes | None) -> None:

@@ -412,6 +412,22 @@ def _documents_chunk(ids: list[int], related: _Related) -> list[dict]:
     return [_document(row, relations, phones.get(row["id"], []), related) for row in rows]
 
 
+def related_tables() -> _Related:
+    """The reference tables documents refer to, for document_from_values."""
+    return _Related()
+
+
+def document_from_values(row: dict, relation_ids: dict[str, list[int]], phones: list[tuple[str, str]], related: _Related) -> dict:
+    """The document of one contact from values held in memory (an import's plan), without
+    reading it back: `row` has the DOCUMENT_FIELDS keys as Contact.values() returns them,
+    `relation_ids` the target ids of kinds, incident_types, target_groups, channels,
+    states and districts, `phones` (label, number) in order. The same dict as
+    contact_document (tests/importers/test_index_documents.py proves it)."""
+    pk = row["id"]
+    relations = {name: {pk: relation_ids.get(name, [])} for name in (*TERM_RELATIONS, "states", "districts")}
+    return _document(row, relations, [{"label": label, "number": number, "display": _phone_display(number)} for label, number in phones], related)
+
+
 def _phone_display(number: str) -> str:
     """phone_display without phonenumbers.parse for the common case, a German E.164 number
     (+49 and a national number not starting with 0): parse would only rebuild exactly this

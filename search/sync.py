@@ -55,11 +55,33 @@ class PushReport:
         return not self.failed and not self.unavailable
 
 
-def contacts_changed(contact_ids: Iterable[int]) -> None:
-    """Queue these contacts for the index; call inside the transaction that changed them."""
+class _PreparedPush:
+    """The on-commit push of a transaction that handed in ready documents (see
+    contacts_changed). Kept in Django's on-commit list, so a rollback discards it."""
+
+    def __init__(self, documents: dict[int, dict]):
+        self.documents = documents
+
+    def __call__(self) -> None:
+        _push_after_commit(self.documents)
+
+
+def contacts_changed(contact_ids: Iterable[int], *, documents: list[dict] | None = None) -> None:
+    """Queue these contacts for the index; call inside the transaction that changed them.
+
+    `documents` may hand in the final documents of some of these contacts, built by the
+    caller from data it holds in memory (an import's plan): the push after commit sends
+    them instead of reading the contacts back. They must be what search.index.documents
+    would build from the committed state; a later contacts_changed in the same transaction
+    for one of them drops its prepared document again.
+    """
     ids = sorted({int(pk) for pk in contact_ids if pk is not None})
     if not ids:
         return
+    for *_, hook, _robust in connection.run_on_commit:
+        if isinstance(hook, _PreparedPush):
+            for pk in ids:
+                hook.documents.pop(pk, None)
     now = IndexQueue._meta.get_field("queued_at").get_db_prep_save(timezone.now(), connection)
     # Plain executemany, not bulk_create: a 20,000-row import queues 20,000 rows, and
     # building model instances and SQL per row took seconds (issue 4 benchmark).
@@ -69,11 +91,14 @@ def contacts_changed(contact_ids: Iterable[int]) -> None:
     with connection.cursor() as cursor:
         for start in range(0, len(ids), 5000):
             cursor.executemany(sql, [(pk, now) for pk in ids[start : start + 5000]])
-    transaction.on_commit(_push_after_commit, robust=True)
+    if documents:
+        transaction.on_commit(_PreparedPush({doc["id"]: doc for doc in documents}), robust=True)
+    else:
+        transaction.on_commit(_push_after_commit, robust=True)
 
 
-def _push_after_commit() -> None:
-    report = push_pending()
+def _push_after_commit(prepared: dict[int, dict] | None = None) -> None:
+    report = push_pending(prepared=prepared)
     if not report.ok:
         ensure_drainer()
 
@@ -111,7 +136,7 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(2 ** max(attempts, 0), MAX_BACKOFF))
 
 
-def push_pending(*, include_not_due: bool = False) -> PushReport:
+def push_pending(*, include_not_due: bool = False, prepared: dict[int, dict] | None = None) -> PushReport:
     """Apply every due queue row to the index. Never raises for Meilisearch trouble.
 
     Upserts are sent batch after batch without waiting in between, then waited for once at
@@ -145,7 +170,7 @@ def push_pending(*, include_not_due: bool = False) -> PushReport:
             for row_id, contact_id in rows:
                 by_contact.setdefault(contact_id, []).append(row_id)
             try:
-                _apply(by_contact, report, sent)
+                _apply(by_contact, report, sent, prepared or {})
             except MeiliUnavailable as exc:
                 _postpone([r[0] for r in rows], sent, exc, report)
                 return report
@@ -164,9 +189,11 @@ def _postpone(row_ids: list[int], sent: list, exc: Exception, report: PushReport
     logger.warning("index sync postponed, %d queued changes wait: %s", IndexQueue.objects.count(), exc)
 
 
-def _apply(by_contact: dict[int, list[int]], report: PushReport, sent: list) -> None:
+def _apply(by_contact: dict[int, list[int]], report: PushReport, sent: list, prepared: dict[int, dict]) -> None:
     uid = index_uid()
-    docs = [doc for chunk in documents(by_contact.keys(), chunk=BATCH) for doc in chunk]
+    ready = [prepared[pk] for pk in by_contact if pk in prepared]
+    rest = [pk for pk in by_contact if pk not in prepared]
+    docs = ready + [doc for chunk in documents(rest, chunk=BATCH) for doc in chunk] if rest else ready
     active = {doc["id"] for doc in docs}
     gone = sorted(set(by_contact) - active)
     if gone:

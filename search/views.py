@@ -1,17 +1,35 @@
 """GET /api/v1/search/: the one query model as JSON (shape: search/engine.py docstring)."""
 
+import gzip
+
 import orjson
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
+from django.middleware.gzip import re_accepts_gzip
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from search.engine import search
 from search.query import QueryError, parse_query
 
+# A full result is ~70 KB of JSON. GZipMiddleware's level 6 took 1–1.7 ms of a cached
+# search's ~3 ms; level 1 takes 0.4 ms for ~25 % more bytes (10.6 KB instead of 8.5 KB).
+# The body holds no secret (no session, no CSRF token), so BREACH has nothing to find.
+GZIP_LEVEL = 1
+GZIP_MIN_BYTES = 1024
 
-def _json(payload: dict, status: int = 200) -> HttpResponse:
+
+def _json(request, payload: dict, status: int = 200) -> HttpResponse:
     body = orjson.dumps(payload, default=DjangoJSONEncoder().default)
-    return HttpResponse(body, status=status, content_type="application/json; charset=utf-8")
+    response = HttpResponse(body, status=status, content_type="application/json; charset=utf-8")
+    if len(body) >= GZIP_MIN_BYTES:
+        patch_vary_headers(response, ("Accept-Encoding",))
+        if re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+            # GZipMiddleware leaves a response with a Content-Encoding alone.
+            response.content = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+            response["Content-Encoding"] = "gzip"
+            response["Content-Length"] = str(len(response.content))
+    return response
 
 
 @require_safe
@@ -19,5 +37,5 @@ def search_api(request):
     try:
         query = parse_query(request.GET)
     except QueryError as exc:
-        return _json({"error": {"code": "invalid_parameter", "field": exc.field, "message": exc.message}}, status=400)
-    return _json(search(query).to_dict())
+        return _json(request, {"error": {"code": "invalid_parameter", "field": exc.field, "message": exc.message}}, status=400)
+    return _json(request, search(query).to_dict())

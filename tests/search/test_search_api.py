@@ -1,5 +1,7 @@
 """GET /api/v1/search/: JSON shape, 400 for bad input, never a 500."""
 
+import json
+
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings
 from hypothesis import strategies as st
@@ -38,3 +40,16 @@ def test_arbitrary_input_never_gives_a_server_error(indexed, client, params):
     assert response.status_code in (200, 400)
     if response.status_code == 400:
         assert response.json()["error"]["field"] in PARAMS
+
+
+def test_a_gzip_client_gets_the_same_json_compressed(indexed, client):
+    import gzip
+
+    plain = client.get("/api/v1/search/", {"near": "80331"})
+    packed = client.get("/api/v1/search/", {"near": "80331"}, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert packed["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed["Vary"]
+    assert "Content-Encoding" not in plain and "Accept-Encoding" in plain["Vary"]
+    assert int(packed["Content-Length"]) == len(packed.content) < len(plain.content)
+    unpacked = json.loads(gzip.decompress(packed.content))
+    plain_body = plain.json()
+    assert unpacked == plain_body and unpacked["groups"][0]["hits"][0]["name"] == "Beratungsstelle München"

@@ -92,7 +92,20 @@ def _row(name: str, r: dict, workers: int, threads: int, search_share: float) ->
     errors = r["errors"]["connect"] + r["errors"]["read"] + r["errors"]["write"] + r["errors"]["timeout"] + r["non_2xx"]
     rps = r["requests"] / r["seconds"]
     return (f"| {name} | {workers}×{threads} | {r['seconds']:.0f} | {r['requests']:,} | {rps:,.0f} | {rps * search_share:,.0f} "
-            f"| {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['p99_ms']:.1f} | {errors} | {r['degraded']} |")
+            f"| {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['p99_ms']:.1f} | {errors} | {r['degraded']} "
+            f"| {r['web_cpu_ms']:.1f} | {r['meili_cpu_ms']:.1f} |")
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (/proc/<pid>/stat, clock ticks)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def child(work: Path, rows: int, seconds: int) -> int:
@@ -137,7 +150,12 @@ def child(work: Path, rows: int, seconds: int) -> int:
                 _wrk(site.url, paths_file, 3)
                 log = site.var_dir / "gunicorn.log"
                 offset = log.stat().st_size
+                workers_pids = site.worker_pids()
+                cpu_before = _cpu_seconds(workers_pids), _cpu_seconds([meili.process.pid])
                 result = _wrk(site.url, paths_file, duration)
+                cpu_after = _cpu_seconds(workers_pids), _cpu_seconds([meili.process.pid])
+                result["web_cpu_ms"] = (cpu_after[0] - cpu_before[0]) * 1000 / max(1, result["requests"])
+                result["meili_cpu_ms"] = (cpu_after[1] - cpu_before[1]) * 1000 / max(1, result["requests"])
                 with open(log, "rb") as f:
                     f.seek(offset)
                     # Searches Meilisearch did not answer in time went to the database.
@@ -163,11 +181,14 @@ def child(work: Path, rows: int, seconds: int) -> int:
     print()
     print(f"Load test: gunicorn gthread (lotse/gunicorn.conf.py) + Meilisearch 1.21 on {os.cpu_count()} cores, "
           f"{rows:,} synthetic contacts, wrk -t{WRK_THREADS} -c{CONNECTIONS}, loopback")
-    print("| run | workers×threads | s | requests | requests/s | searches/s | p50 ms | p95 ms | p99 ms | errors | degraded |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| run | workers×threads | s | requests | requests/s | searches/s | p50 ms | p95 ms | p99 ms | errors | degraded "
+          "| web CPU ms/request | Meilisearch CPU ms/request |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for line in table:
         print(line)
     print("target: ≥ 500 searches/s, 0 errors, p95 < 50 ms (mixed traffic: half the requests are searches)")
+    print(f"CPU per request: the web workers' and Meilisearch's user+system time over the run / requests; "
+          f"{os.cpu_count()} cores give {os.cpu_count() * 1000} CPU ms per second to share (wrk included)")
     return 0
 
 

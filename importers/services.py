@@ -238,7 +238,7 @@ def _apply_once(report: ImportReport, validation: Validation, *, source_slug: st
     report.counts.update(plan.counts)
 
 
-def _search_sync(ids: list[int], documents: list[dict]) -> None:
+def _search_sync(ids: list[int], documents) -> None:
     """Queue the changed contacts for the search index; it sends them after commit."""
     from search.sync import contacts_changed
 

@@ -379,31 +379,40 @@ def _fingerprints_write(updated: list[int], fingerprints: list[tuple[int, str]],
     _insert_rows(RowFingerprint, ["contact", "fingerprint", "contact_updated_at"], [(cid, fp, stamp) for cid, fp in fingerprints])
 
 
-def _documents(pairs: list[tuple[int, dict]], rows: list[dict], lookups: _Lookups, now) -> list[dict]:
-    """Search documents of the new active contacts from the plan in memory: reading 20,000
-    contacts back for their documents cost seconds (issue 4 benchmark)."""
-    from search.index import document_from_values, related_tables
+class PlanDocuments:
+    """Search documents of an import's new active contacts, built from the plan in memory
+    (search.sync.PreparedDocuments): reading 20,000 contacts back for their documents cost
+    seconds, and the push builds them batch by batch after the commit, while Meilisearch
+    indexes the previous batch (issue 4 benchmark)."""
 
-    related = related_tables()
-    docs = []
-    for (cid, values), row in zip(pairs, rows):
-        if not values["active"]:
-            continue
-        data = dict(row, id=cid, updated_at=now, organisation__name=values["organisation"] or None,
-                    last_verified=date.fromisoformat(values["last_verified"]) if values["last_verified"] else None)
-        relation_ids = {name: [lookups.ids[name][key] for key in values[name]] for name in M2M_FIELDS}
-        phones = [(label, number) for label, _, number in (text.rpartition(": ") for text in values["phones"])]
-        docs.append(document_from_values(data, relation_ids, phones, related))
-    return docs
+    def __init__(self, pairs: list[tuple[int, dict]], rows: list[dict], lookups: "_Lookups", now):
+        self._items = {cid: (values, row) for (cid, values), row in zip(pairs, rows) if values["active"]}
+        self.ids = set(self._items)
+        self._lookups, self._now, self._related = lookups, now, None
+
+    def build(self, ids: list[int]) -> list[dict]:
+        from search.index import document_from_values, related_tables
+
+        if self._related is None:
+            self._related = related_tables()
+        docs = []
+        for cid in ids:
+            values, row = self._items[cid]
+            data = dict(row, id=cid, updated_at=self._now, organisation__name=values["organisation"] or None,
+                        last_verified=date.fromisoformat(values["last_verified"]) if values["last_verified"] else None)
+            relation_ids = {name: [self._lookups.ids[name][key] for key in values[name]] for name in M2M_FIELDS}
+            phones = [(label, number) for label, _, number in (text.rpartition(": ") for text in values["phones"])]
+            docs.append(document_from_values(data, relation_ids, phones, self._related))
+        return docs
 
 
-def plan_apply(plan: ImportPlan, *, source: Source) -> tuple[list[int], list[dict]]:
+def plan_apply(plan: ImportPlan, *, source: Source) -> tuple[list[int], PlanDocuments | None]:
     """Write the plan; the caller holds the transaction and the source lock. Returns the
-    changed ids, and the search documents of those it could build from memory."""
+    changed ids, and the search documents of those it can build from memory."""
     assert transaction.get_connection().in_atomic_block, "plan_apply must run inside transaction.atomic()"
     lookups = _Lookups([c.values for c in plan.creates] + [u.values for u in plan.updates])
     changed: list[int] = []
-    documents: list[dict] = []
+    documents: PlanDocuments | None = None
     fingerprints: list[tuple[int, str]] = []
     now = timezone.now()
     if plan.creates:
@@ -416,7 +425,7 @@ def plan_apply(plan: ImportPlan, *, source: Source) -> tuple[list[int], list[dic
         pairs = [(ids[slug], c.values) for slug, c in zip(slugs, plan.creates)]
         _relations_write(pairs, None, lookups)
         changed += [cid for cid, _ in pairs]
-        documents += _documents(pairs, rows, lookups, now)
+        documents = PlanDocuments(pairs, rows, lookups, now)
         fingerprints += [(cid, c.fingerprint) for (cid, _), c in zip(pairs, plan.creates) if c.fingerprint]
     by_fields: dict[frozenset, list[tuple[int, dict]]] = defaultdict(list)
     for update in plan.updates:

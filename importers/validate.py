@@ -302,13 +302,9 @@ class RowParser:
         (cells beyond the header, formulas). An absent column reads as an empty one."""
         if self.errors or any(cell.formula or cell.text.lstrip().startswith("=") for cell in self.cells.values()):
             return ""
-        digest = hashlib.blake2b(context, digest_size=20)
-        for column in sorted(self.texts):
-            if self.texts[column]:
-                digest.update(f"\x1e{column}\x1f{self.texts[column]}".encode())
         postcode = self.cells.get("postcode")
-        digest.update(b"\x1dpostcode-number" if postcode is not None and postcode.number else b"")
-        return digest.hexdigest()
+        content = (sorted((column, text) for column, text in self.texts.items() if text), postcode is not None and postcode.number)
+        return hashlib.blake2b(context + repr(content).encode(), digest_size=20).hexdigest()
 
     def key(self) -> tuple[str, ...] | None:
         source_id = self.raw("source_id")

@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 from datetime import timedelta
 
 from django.conf import settings
@@ -55,33 +56,41 @@ class PushReport:
         return not self.failed and not self.unavailable
 
 
+class PreparedDocuments(Protocol):
+    """Documents a caller can build from data it holds in memory (an import's plan)."""
+
+    ids: set[int]  # the contacts it can build; contacts_changed may remove some
+
+    def build(self, ids: list[int]) -> list[dict]: ...
+
+
 class _PreparedPush:
-    """The on-commit push of a transaction that handed in ready documents (see
+    """The on-commit push of a transaction that handed in prepared documents (see
     contacts_changed). Kept in Django's on-commit list, so a rollback discards it."""
 
-    def __init__(self, documents: dict[int, dict]):
+    def __init__(self, documents: PreparedDocuments):
         self.documents = documents
 
     def __call__(self) -> None:
         _push_after_commit(self.documents)
 
 
-def contacts_changed(contact_ids: Iterable[int], *, documents: list[dict] | None = None) -> None:
+def contacts_changed(contact_ids: Iterable[int], *, documents: PreparedDocuments | None = None) -> None:
     """Queue these contacts for the index; call inside the transaction that changed them.
 
-    `documents` may hand in the final documents of some of these contacts, built by the
-    caller from data it holds in memory (an import's plan): the push after commit sends
-    them instead of reading the contacts back. They must be what search.index.documents
-    would build from the committed state; a later contacts_changed in the same transaction
-    for one of them drops its prepared document again.
+    `documents` may build the final documents of some of these contacts from data the
+    caller holds in memory: the push after commit then builds them batch by batch from
+    there instead of reading the contacts back, so Meilisearch indexes one batch while
+    the next is built. They must be what search.index.documents would build from the
+    committed state; a later contacts_changed in the same transaction for one of them
+    takes it out of `documents.ids` again.
     """
     ids = sorted({int(pk) for pk in contact_ids if pk is not None})
     if not ids:
         return
     for *_, hook, _robust in connection.run_on_commit:
         if isinstance(hook, _PreparedPush):
-            for pk in ids:
-                hook.documents.pop(pk, None)
+            hook.documents.ids.difference_update(ids)
     now = IndexQueue._meta.get_field("queued_at").get_db_prep_save(timezone.now(), connection)
     # Plain executemany, not bulk_create: a 20,000-row import queues 20,000 rows, and
     # building model instances and SQL per row took seconds (issue 4 benchmark).
@@ -91,13 +100,13 @@ def contacts_changed(contact_ids: Iterable[int], *, documents: list[dict] | None
     with connection.cursor() as cursor:
         for start in range(0, len(ids), 5000):
             cursor.executemany(sql, [(pk, now) for pk in ids[start : start + 5000]])
-    if documents:
-        transaction.on_commit(_PreparedPush({doc["id"]: doc for doc in documents}), robust=True)
+    if documents is not None and documents.ids:
+        transaction.on_commit(_PreparedPush(documents), robust=True)
     else:
         transaction.on_commit(_push_after_commit, robust=True)
 
 
-def _push_after_commit(prepared: dict[int, dict] | None = None) -> None:
+def _push_after_commit(prepared: PreparedDocuments | None = None) -> None:
     report = push_pending(prepared=prepared)
     if not report.ok:
         ensure_drainer()
@@ -136,7 +145,7 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(2 ** max(attempts, 0), MAX_BACKOFF))
 
 
-def push_pending(*, include_not_due: bool = False, prepared: dict[int, dict] | None = None) -> PushReport:
+def push_pending(*, include_not_due: bool = False, prepared: PreparedDocuments | None = None) -> PushReport:
     """Apply every due queue row to the index. Never raises for Meilisearch trouble.
 
     Upserts are sent batch after batch without waiting in between, then waited for once at
@@ -170,7 +179,7 @@ def push_pending(*, include_not_due: bool = False, prepared: dict[int, dict] | N
             for row_id, contact_id in rows:
                 by_contact.setdefault(contact_id, []).append(row_id)
             try:
-                _apply(by_contact, report, sent, prepared or {})
+                _apply(by_contact, report, sent, prepared)
             except MeiliUnavailable as exc:
                 _postpone([r[0] for r in rows], sent, exc, report)
                 return report
@@ -189,10 +198,11 @@ def _postpone(row_ids: list[int], sent: list, exc: Exception, report: PushReport
     logger.warning("index sync postponed, %d queued changes wait: %s", IndexQueue.objects.count(), exc)
 
 
-def _apply(by_contact: dict[int, list[int]], report: PushReport, sent: list, prepared: dict[int, dict]) -> None:
+def _apply(by_contact: dict[int, list[int]], report: PushReport, sent: list, prepared: PreparedDocuments | None) -> None:
     uid = index_uid()
-    ready = [prepared[pk] for pk in by_contact if pk in prepared]
-    rest = [pk for pk in by_contact if pk not in prepared]
+    known = prepared.ids if prepared is not None else set()
+    ready = prepared.build([pk for pk in by_contact if pk in known]) if known else []
+    rest = [pk for pk in by_contact if pk not in known]
     docs = ready + [doc for chunk in documents(rest, chunk=BATCH) for doc in chunk] if rest else ready
     active = {doc["id"] for doc in docs}
     gone = sorted(set(by_contact) - active)

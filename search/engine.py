@@ -370,18 +370,28 @@ def _text_q(q: str) -> Q:
     return condition
 
 
+def _covering_districts(ags: tuple[str, ...]) -> Q:
+    # Through-table rows by district id: no joins to the reference tables (half the time
+    # of filtering by code at 20k contacts).
+    ids = [codes().district_ids[code] for code in ags]
+    return Q(id__in=Contact.districts.through.objects.filter(district_id__in=ids).values("contact_id"))
+
+
 def _group_q(query: SearchQuery, group: GroupPlan) -> Q:
+    known = codes()
     condition = Q(active=True, scope__in=group.scopes)
     if group.districts:
-        covering = Q(id__in=Contact.objects.filter(districts__ags__in=group.districts).values("id"))
+        covering = _covering_districts(_known(group.districts, known.state_by_district))
         if group.radius_km is not None and query.point is not None:
             covering |= Q(id__in=_within(query.lat, query.lng, group.radius_km))
         condition &= covering
     if group.states:
+        states = set(_known(group.states, known.states))
         if group.scopes == (Scope.STATE.value,):
-            condition &= Q(id__in=Contact.objects.filter(states__code__in=group.states).values("id"))
+            ids = [known.state_ids[code] for code in sorted(states)]
+            condition &= Q(id__in=Contact.states.through.objects.filter(state_id__in=ids).values("contact_id"))
         else:
-            condition &= Q(id__in=Contact.objects.filter(districts__state__code__in=group.states).values("id"))
+            condition &= _covering_districts(tuple(sorted(a for a, s in known.state_by_district.items() if s in states)))
     return condition
 
 

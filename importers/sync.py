@@ -391,10 +391,13 @@ class PlanDocuments:
         self._lookups, self._now, self._related = lookups, now, None
 
     def build(self, ids: list[int]) -> list[dict]:
-        from search.index import document_from_values, related_tables
+        from search.index import document_from_values, folded_text_prefetch, related_tables
 
         if self._related is None:
             self._related = related_tables()
+        folded_text_prefetch(
+            text for cid in ids for text in (lambda v: (v["name"], v["organisation"], v["street"], v["town"], v["description_de"]))(self._items[cid][0])
+        )
         docs = []
         for cid in ids:
             values, row = self._items[cid]

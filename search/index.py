@@ -204,20 +204,60 @@ def _cut_off_fugen_s(word: str) -> str:
     return word
 
 
+def _ngrams_of(word: str) -> tuple[dict, dict, dict]:
+    positions = range(3, len(word) - 2)
+    pres = {n: _cut_off_fugen_s(word[:n]) for n in positions}
+    starts = {n: _cut_off_fugen_s(word[n:]) for n in positions}
+    ins = {n: [word[n:k] for k in range(len(word), n + 2, -1)] for n in positions}
+    return pres, starts, ins
+
+
+def compounds_prefetch(words: Iterable[str]) -> None:
+    """Look up the n-grams of many words at once (a few queries instead of one per word)
+    and remember their splits; split_compound then answers from memory."""
+    if len(_SPLITS) > 200_000:
+        _SPLITS.clear()  # bounded, like the lru_caches below
+    todo = {w.lower() for w in words if "-" not in w} - set(_SPLITS)
+    todo = {w for w in todo if len(w) > 5}
+    if not todo:
+        return
+    grams = {w: _ngrams_of(w) for w in todo}
+    prefixes = {g for pres, starts, ins in grams.values() for g in starts.values()}
+    suffixes = {g for pres, starts, ins in grams.values() for g in pres.values()}
+    infixes = {g for pres, starts, ins in grams.values() for gs in ins.values() for g in gs}
+    tables = _NGRAMS.lookup(prefixes, infixes, suffixes)
+    for word, parts in grams.items():
+        _SPLITS[word] = _scores(word, parts, tables)
+
+
+_SPLITS: dict[str, list[tuple[float, str, str]]] = {}
+
+
 def split_compound(word: str) -> list[tuple[float, str, str]]:
     """compound_split.char_split.split_compound(word) for German, best split first, with
-    the n-grams looked up in the SQLite copy (tests/search/test_german_text.py compares)."""
+    the n-grams looked up in the SQLite copy (tests/importers/test_index_documents.py
+    compares)."""
     word = word.lower()
     if "-" in word:
         hyphen = word.rfind("-")
         return [(1.0, word[:hyphen].title(), word[hyphen + 1 :].title())]
+    if word in _SPLITS:
+        return list(_SPLITS[word])
     positions = range(3, len(word) - 2)
     if not positions:
         return [(0, word.title(), word.title())]
-    pres = {n: _cut_off_fugen_s(word[:n]) for n in positions}
-    starts = {n: _cut_off_fugen_s(word[n:]) for n in positions}
-    ins = {n: [word[n:k] for k in range(len(word), n + 2, -1)] for n in positions}
-    prefix, infix, suffix = _NGRAMS.lookup(set(starts.values()), {g for grams in ins.values() for g in grams}, set(pres.values()))
+    parts = _ngrams_of(word)
+    pres, starts, ins = parts
+    tables = _NGRAMS.lookup(set(starts.values()), {g for grams in ins.values() for g in grams}, set(pres.values()))
+    return _scores(word, parts, tables)
+
+
+def _scores(word: str, parts: tuple[dict, dict, dict], tables: tuple[dict, dict, dict]) -> list[tuple[float, str, str]]:
+    pres, starts, ins = parts
+    prefix, infix, suffix = tables
+    positions = range(3, len(word) - 2)
+    if not positions:
+        return [(0, word.title(), word.title())]
     scores = []
     for n in positions:
         in_prob = min(infix.get(g, 1) for g in ins[n])
@@ -265,6 +305,11 @@ def _text_terms(text: str) -> tuple[tuple[str, str], ...]:
     for word in WORD.findall(text):
         terms.extend(_word_terms(word))
     return tuple((term, term.lower()) for term in terms)
+
+
+def folded_text_prefetch(texts: Iterable[str]) -> None:
+    """Split the compounds of many texts in one go before folded_text is called on them."""
+    compounds_prefetch({word for text in texts if text for word in WORD.findall(text)})
 
 
 def folded_text(*texts: str) -> str:
@@ -403,6 +448,7 @@ def _documents_chunk(ids: list[int], related: _Related) -> list[dict]:
         if row["id"] in wanted
     ]
     ids = [row["id"] for row in rows]
+    folded_text_prefetch(text for row in rows for text in (row["name"], row["organisation__name"], row["street"], row["town"], row["description_de"]))
     relations = {name: related.pairs(name, ids) for name in (*TERM_RELATIONS, "states", "districts")}
     phones: dict[int, list[dict]] = {}
     for contact_id, label, number in (

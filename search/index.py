@@ -197,6 +197,16 @@ class _NgramTable:
 _NGRAMS = _NgramTable()
 
 
+def compound_table_prepare() -> tuple[Path, bool]:
+    """Write the splitter's SQLite copy now if it is missing (e.g. at deploy time, so the
+    first import does not pay ~20 s for it). Returns its path and whether it was built."""
+    path = _NGRAMS.path()
+    if path.exists():
+        return path, False
+    _NGRAMS._build(path)
+    return path, True
+
+
 def _cut_off_fugen_s(word: str) -> str:
     # compound_split.char_split.cut_off_fugen_s
     if word.endswith(("ts", "gs", "ks", "hls", "ns")) and len(word) > 3:

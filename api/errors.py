@@ -74,7 +74,7 @@ def exception_handler(exc, context):
     query_error = _query_error_type()
     if query_error is not None and isinstance(exc, query_error):
         # The same body as /api/v1/search/ gives for a QueryError (search/views.py).
-        return Response(error_body("invalid_parameter", exc.message, exc.field), status=status.HTTP_400_BAD_REQUEST)
+        return Response(error_body("invalid_parameter", exc.message_en, exc.field), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -141,7 +141,7 @@ def services_filtered(request):
         query = parse_query(coverage)
     except QueryError as exc:
         field = {"q": "search", "near": "postcode"}.get(exc.field, exc.field)
-        raise ApiError(400, "invalid_parameter", exc.message, field) from None
+        raise ApiError(400, "invalid_parameter", exc.message_en, field) from None
     contacts = selectors.contacts_list(query=query)
     term = _uuid_param(request, "taxonomy_term_id")
     if term:

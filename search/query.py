@@ -22,6 +22,8 @@ from functools import lru_cache
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from directory.geo import AmbiguousPlace, Located, distance_km, postcode_lookup, town_lookup
 from directory.models import ContactKind, District, IncidentType, PostalCode, State, TargetGroup
@@ -39,11 +41,25 @@ GERMANY = (47.0, 55.2, 5.5, 15.3)
 
 
 class QueryError(ValueError):
-    """Bad input in one parameter: the view answers 400 with this message and field."""
+    """Bad input in one parameter: the view answers 400 with this message and field.
 
-    def __init__(self, message: str, field: str):
-        self.message, self.field = message, field
-        super().__init__(f"{field}: {message}")
+    The message is translatable (German source, English in locale/en): pages show it in the
+    visitor's language (`message`); the API answers in English (`message_en`), the one
+    language its clients can rely on.
+    """
+
+    def __init__(self, message, field: str, **params):
+        self.template, self.field, self.params = message, field, params
+        super().__init__(f"{field}: {self.message_en}")
+
+    @property
+    def message(self) -> str:
+        return str(self.template) % {name: str(value) for name, value in self.params.items()}
+
+    @property
+    def message_en(self) -> str:
+        with translation.override("en"):
+            return self.message
 
 
 @dataclass(frozen=True)
@@ -203,7 +219,8 @@ def _values(params, name: str) -> list[str]:
 def _single(params, name: str) -> str:
     values = [v.strip() for v in _values(params, name) if v.strip()]
     if len(set(values)) > 1:
-        raise QueryError(f"give one value, not {len(values)} ({', '.join(_quote(v) for v in values[:3])})", name)
+        raise QueryError(_("bitte nur einen Wert angeben, nicht %(count)s (%(values)s)"), name,
+                         count=len(values), values=", ".join(_quote(v) for v in values[:3]))
     return values[0] if values else ""
 
 
@@ -212,7 +229,14 @@ def _quote(value: str, limit: int = 60) -> str:
     return '"' + shown.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _slugs(params, name: str, known: tuple[str, ...], what: str) -> tuple[str, ...]:
+UNKNOWN_SLUG = {
+    "incident": _("%(value)s ist keine bekannte Vorfallart; möglich sind %(known)s"),
+    "kind": _("%(value)s ist keine bekannte Art der Hilfe; möglich sind %(known)s"),
+    "target": _("%(value)s ist keine bekannte Zielgruppe; möglich sind %(known)s"),
+}
+
+
+def _slugs(params, name: str, known: tuple[str, ...]) -> tuple[str, ...]:
     chosen: set[str] = set()
     for raw in _values(params, name):
         for value in raw.split(","):
@@ -221,7 +245,7 @@ def _slugs(params, name: str, known: tuple[str, ...], what: str) -> tuple[str, .
                 continue
             slug = value.lower()
             if slug not in known:
-                raise QueryError(f"{_quote(value)} is not {what}; use one of {', '.join(known)}", name)
+                raise QueryError(UNKNOWN_SLUG[name], name, value=_quote(value), known=", ".join(known))
             chosen.add(slug)
     # Order of the reference list, so that equal queries give equal links.
     return tuple(slug for slug in known if slug in chosen)
@@ -233,7 +257,7 @@ def _flag(params, name: str) -> bool:
         return True
     if value in FALSE_VALUES or value == "":
         return False
-    raise QueryError(f"{_quote(value)} is not a yes/no value; use 1 or 0", name)
+    raise QueryError(_("%(value)s ist kein Ja/Nein-Wert; bitte 1 oder 0 angeben"), name, value=_quote(value))
 
 
 def _int(params, name: str, default: int, low: int, high: int) -> int:
@@ -241,10 +265,12 @@ def _int(params, name: str, default: int, low: int, high: int) -> int:
     if not raw:
         return default
     if not re.fullmatch(r"\d{1,7}", raw):
-        raise QueryError(f"{_quote(raw)} is not a whole number; use {low} to {high}", name)
+        raise QueryError(_("%(value)s ist keine ganze Zahl; bitte %(low)s bis %(high)s angeben"), name,
+                         value=_quote(raw), low=low, high=high)
     value = int(raw)
     if not low <= value <= high:
-        raise QueryError(f"{value} is out of range; use {low} to {high}", name)
+        raise QueryError(_("%(value)s liegt außerhalb des Bereichs; bitte %(low)s bis %(high)s angeben"), name,
+                         value=value, low=low, high=high)
     return value
 
 
@@ -284,40 +310,47 @@ def _nearest_postcode(lat: float, lng: float) -> Located:
             code = min(candidates, key=lambda c: distance_km(lat, lng, c[1], c[2]))[0]
             located = _postcode(code)
             return Located(lat, lng, located.district, located.districts, f"{lat:.5f},{lng:.5f}")
-    raise QueryError(f'"{lat:.5f},{lng:.5f}" is not near any German postcode', "near")
+    raise QueryError(_("%(point)s liegt bei keiner deutschen Postleitzahl"), "near", point=f'"{lat:.5f},{lng:.5f}"')
 
 
 def _resolve_near(raw: str, state: str) -> tuple[str, Located]:
     if len(raw) > MAX_NEAR_LENGTH:
-        raise QueryError(f"is {len(raw)} characters long; give a postcode, a town or lat,lng", "near")
+        raise QueryError(_("ist %(length)s Zeichen lang; bitte eine Postleitzahl, einen Ort oder „Breite,Länge“ angeben"),
+                         "near", length=len(raw))
     point = POINT.match(raw)
     if point:
         lat, lng = float(point.group(1)), float(point.group(2))
         if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-            raise QueryError(f'{_quote(raw)} is not a point; use "lat,lng" in degrees, e.g. 50.978,11.029', "near")
+            raise QueryError(_("%(value)s ist kein Punkt; bitte „Breite,Länge“ in Grad angeben, z. B. 50.978,11.029"),
+                             "near", value=_quote(raw))
         south, north, west, east = GERMANY
         if not (south <= lat <= north and west <= lng <= east):
-            raise QueryError(f"{_quote(raw)} lies outside Germany; give a German postcode, town or point", "near")
+            raise QueryError(_("%(value)s liegt außerhalb Deutschlands; bitte eine deutsche Postleitzahl, einen Ort "
+                               "oder Punkt angeben"), "near", value=_quote(raw))
         return f"{lat:.5f},{lng:.5f}", _nearest_postcode(lat, lng)
     if re.fullmatch(r"\d+", raw):
         if len(raw) != 5:
-            raise QueryError(f"{_quote(raw)} is not a postcode; a German postcode has 5 digits", "near")
+            raise QueryError(_("%(value)s ist keine Postleitzahl; eine deutsche Postleitzahl hat 5 Ziffern"), "near",
+                             value=_quote(raw))
         located = _postcode(raw)
         if located is None:
-            raise QueryError(f"{_quote(raw)} is not a German postcode", "near")
+            raise QueryError(_("%(value)s ist keine deutsche Postleitzahl"), "near", value=_quote(raw))
         return raw, located
     if "," in raw or not re.search(r"[^\W\d_]", raw):
-        raise QueryError(f'{_quote(raw)} is neither a postcode, a town nor a point "lat,lng"', "near")
+        raise QueryError(_("%(value)s ist weder eine Postleitzahl noch ein Ort noch ein Punkt „Breite,Länge“"), "near",
+                         value=_quote(raw))
     found = _town(raw, state)
     if isinstance(found, AmbiguousPlace):
         raise QueryError(
-            f"{_quote(raw)} exists in {len(found.districts)} districts "
-            f"({', '.join(found.districts[:5])}{', …' if len(found.districts) > 5 else ''}); give a postcode",
-            "near",
+            _("%(value)s gibt es in %(count)s Kreisen (%(districts)s); bitte die Postleitzahl angeben"), "near",
+            value=_quote(raw), count=len(found.districts),
+            districts=", ".join(found.districts[:5]) + (", …" if len(found.districts) > 5 else ""),
         )
     if found is None:
-        where = f" in {state}" if state else ""
-        raise QueryError(f"no town {_quote(raw)} found{where}; give a postcode", "near")
+        if state:
+            raise QueryError(_("kein Ort %(value)s in %(state)s gefunden; bitte die Postleitzahl angeben"), "near",
+                             value=_quote(raw), state=state)
+        raise QueryError(_("kein Ort %(value)s gefunden; bitte die Postleitzahl angeben"), "near", value=_quote(raw))
     return raw, found
 
 
@@ -326,7 +359,8 @@ def parse_query(params) -> SearchQuery:
     known = codes()
     q = " ".join(_single(params, "q").split())
     if len(q) > MAX_Q_LENGTH:
-        raise QueryError(f"is {len(q)} characters long; use at most {MAX_Q_LENGTH}", "q")
+        raise QueryError(_("ist %(length)s Zeichen lang; höchstens %(limit)s sind möglich"), "q",
+                         length=len(q), limit=MAX_Q_LENGTH)
 
     state = ""
     raw_state = _single(params, "state")
@@ -335,30 +369,30 @@ def parse_query(params) -> SearchQuery:
         if candidate.startswith("DE-"):
             candidate = candidate[3:]
         if candidate not in known.states:
-            raise QueryError(
-                f"{_quote(raw_state)} is not a German state code; use one of {', '.join(known.states)}", "state"
-            )
+            raise QueryError(_("%(value)s ist kein Kürzel eines Bundeslandes; möglich sind %(known)s"), "state",
+                             value=_quote(raw_state), known=", ".join(known.states))
         state = candidate
 
     district = _single(params, "district")
     if district:
         if not re.fullmatch(r"\d{5}", district):
-            raise QueryError(f"{_quote(district)} is not a district key; use the 5-digit AGS, e.g. 09162", "district")
+            raise QueryError(_("%(value)s ist kein Kreisschlüssel; bitte den 5-stelligen AGS angeben, z. B. 09162"),
+                             "district", value=_quote(district))
         if district not in known.state_by_district:
-            raise QueryError(f"{_quote(district)} is not a German district (AGS)", "district")
+            raise QueryError(_("%(value)s ist kein deutscher Kreis (AGS)"), "district", value=_quote(district))
         if state and known.state_by_district[district] != state:
-            raise QueryError(
-                f"{district} lies in {known.state_by_district[district]}, not in {state}; drop one of them", "district"
-            )
+            raise QueryError(_("%(district)s liegt in %(in_state)s, nicht in %(state)s; bitte eines von beiden weglassen"),
+                             "district", district=district, in_state=known.state_by_district[district], state=state)
 
     near, located = "", None
     raw_near = _single(params, "near")
     if raw_near:
         if district:
-            raise QueryError("give either near or district, not both", "near")
+            raise QueryError(_("bitte entweder near oder district angeben, nicht beides"), "near")
         near, located = _resolve_near(raw_near, state)
         if state and not any(known.state_by_district[d] == state for d in located.districts):
-            raise QueryError(f"{_quote(raw_near)} does not lie in {state}; drop one of near and state", "near")
+            raise QueryError(_("%(value)s liegt nicht in %(state)s; bitte near oder state weglassen"), "near",
+                             value=_quote(raw_near), state=state)
 
     radius = None
     raw_radius = _single(params, "radius")
@@ -366,23 +400,24 @@ def parse_query(params) -> SearchQuery:
         try:
             radius = float(raw_radius.replace(",", "."))
         except ValueError:
-            raise QueryError(f"{_quote(raw_radius)} is not a number of kilometres", "radius") from None
+            raise QueryError(_("%(value)s ist keine Zahl von Kilometern"), "radius", value=_quote(raw_radius)) from None
         limit = settings.SEARCH_MAX_RADIUS_KM
         if not math.isfinite(radius) or not 1 <= radius <= limit:
-            raise QueryError(f"{_quote(raw_radius)} is out of range; use 1 to {limit} km", "radius")
+            raise QueryError(_("%(value)s liegt außerhalb des Bereichs; bitte 1 bis %(limit)s km angeben"), "radius",
+                             value=_quote(raw_radius), limit=limit)
         if located is None:
-            raise QueryError("needs near= (a postcode, town or point to measure from)", "radius")
+            raise QueryError(_("braucht near= (eine Postleitzahl, einen Ort oder Punkt als Mittelpunkt)"), "radius")
 
     target = ""
-    targets = _slugs(params, "target", known.targets, "a target group")
+    targets = _slugs(params, "target", known.targets)
     if len(targets) > 1:
-        raise QueryError(f"give one target group, not {len(targets)}", "target")
+        raise QueryError(_("bitte nur eine Zielgruppe angeben, nicht %(count)s"), "target", count=len(targets))
     if targets:
         target = targets[0]
 
     lang = _single(params, "lang").lower()
     if lang and lang not in ("de", "en"):
-        raise QueryError(f"{_quote(lang)} is not a language; use de or en", "lang")
+        raise QueryError(_("%(value)s ist keine Sprache; möglich sind de oder en"), "lang", value=_quote(lang))
 
     return SearchQuery(
         q=q,
@@ -395,8 +430,8 @@ def parse_query(params) -> SearchQuery:
         radius=radius,
         state=state,
         district=district,
-        incidents=_slugs(params, "incident", known.incidents, "an incident type"),
-        kinds=_slugs(params, "kind", known.kinds, "a contact kind"),
+        incidents=_slugs(params, "incident", known.incidents),
+        kinds=_slugs(params, "kind", known.kinds),
         target=target,
         free=_flag(params, "free"),
         anonymous=_flag(params, "anonymous"),

@@ -37,5 +37,5 @@ def search_api(request):
     try:
         query = parse_query(request.GET)
     except QueryError as exc:
-        return _json(request, {"error": {"code": "invalid_parameter", "field": exc.field, "message": exc.message}}, status=400)
+        return _json(request, {"error": {"code": "invalid_parameter", "field": exc.field, "message": exc.message_en}}, status=400)
     return _json(request, search(query).to_dict())

@@ -32,11 +32,12 @@ def test_unknown_contact_is_404_and_inactive_contact_is_410(client):
 
 def test_bad_parameters_answer_400_with_the_message_never_500(client):
     cases = {
-        "/search/?near=123": '"123" is not a postcode',
-        "/search/?state=XX": '"XX" is not a German state code',
-        "/search/?incident=murder": '"murder" is not an incident type',
-        "/search/?radius=5": "needs near=",
-        "/search/?page=abc": '"abc" is not a whole number',
+        "/search/?near=123": '"123" ist keine Postleitzahl',
+        "/search/?state=XX": '"XX" ist kein Kürzel eines Bundeslandes',
+        "/search/?incident=murder": '"murder" ist keine bekannte Vorfallart',
+        "/search/?radius=5": "braucht near=",
+        "/search/?page=abc": '"abc" ist keine ganze Zahl',
+        "/search/?near=123&lang=en": '"123" is not a postcode; a German postcode has 5 digits',
     }
     for path, message in cases.items():
         response = client.get(path)

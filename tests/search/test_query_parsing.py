@@ -44,7 +44,7 @@ def test_town_resolves_and_state_disambiguates():
 def test_ambiguous_town_names_districts():
     exc = error("near=Aach")
     assert exc.field == "near"
-    assert exc.message == '"Aach" exists in 2 districts (07235, 08335); give a postcode'
+    assert exc.message_en == '"Aach" exists in 2 districts (07235, 08335); give a postcode'
 
 
 def test_point_resolves_to_nearest_postcode_district():
@@ -87,12 +87,12 @@ def test_point_resolves_to_nearest_postcode_district():
 )
 def test_bad_values_name_the_parameter_and_value(qs, field, message):
     exc = error(qs)
-    assert (exc.field, exc.message) == (field, message)
+    assert (exc.field, exc.message_en) == (field, message)
 
 
 def test_too_long_text_is_refused():
     exc = error("q=" + "a" * 201)
-    assert (exc.field, exc.message) == ("q", "is 201 characters long; use at most 200")
+    assert (exc.field, exc.message_en) == ("q", "is 201 characters long; use at most 200")
 
 
 def test_state_accepts_any_case_and_iso_code():
@@ -131,3 +131,25 @@ def test_with_changes_one_thing_and_returns_to_page_one():
 def test_dict_of_lists_is_accepted():
     query = parse_query({"state": ["TH"], "incident": ["threat", "insult"]})
     assert query.state == "TH" and query.incidents == ("insult", "threat")
+
+
+@pytest.mark.parametrize(
+    "qs, german",
+    [
+        ("near=123", '"123" ist keine Postleitzahl; eine deutsche Postleitzahl hat 5 Ziffern'),
+        ("near=Aach", '"Aach" gibt es in 2 Kreisen (07235, 08335); bitte die Postleitzahl angeben'),
+        ("near=Xyzzyhausen&state=TH", 'kein Ort "Xyzzyhausen" in TH gefunden; bitte die Postleitzahl angeben'),
+        ("incident=murder", '"murder" ist keine bekannte Vorfallart; möglich sind insult, defamation, threat, coercion, '
+                            "physical_attack, property_damage, online_hate, doxxing, stalking, incitement, "
+                            "sexual_harassment, extremist_intimidation"),
+        ("radius=10", "braucht near= (eine Postleitzahl, einen Ort oder Punkt als Mittelpunkt)"),
+    ],
+)
+def test_messages_are_german_first_and_english_for_the_api(qs, german):
+    from django.utils import translation
+
+    exc = error(qs)
+    with translation.override("de"):
+        assert exc.message == german
+    with translation.override("en"):
+        assert exc.message == exc.message_en != german

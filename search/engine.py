@@ -52,7 +52,7 @@ from django.conf import settings
 from django.db.models import Count, Q
 
 from directory.geo import distance_km
-from directory.models import Contact, Scope
+from directory.models import Contact, District, Scope, State
 from directory.text import german_fold
 from search import cache as result_cache
 from search import client
@@ -370,28 +370,29 @@ def _text_q(q: str) -> Q:
     return condition
 
 
-def _covering_districts(ags: tuple[str, ...]) -> Q:
-    # Through-table rows by district id: no joins to the reference tables (half the time
-    # of filtering by code at 20k contacts).
-    ids = [codes().district_ids[code] for code in ags]
-    return Q(id__in=Contact.districts.through.objects.filter(district_id__in=ids).values("contact_id"))
+def _covering(through, field: str, keys) -> Q:
+    """Contacts with a through-table row for these reference rows: nested subqueries on the
+    through table, no joins back to the contacts (half the time of the joined form at 20k
+    contacts on SQLite; reference keys, not cached ids, so a reloaded reference is fine)."""
+    return Q(id__in=through.objects.filter(**{f"{field}__in": keys}).values("contact_id"))
 
 
 def _group_q(query: SearchQuery, group: GroupPlan) -> Q:
     known = codes()
     condition = Q(active=True, scope__in=group.scopes)
     if group.districts:
-        covering = _covering_districts(_known(group.districts, known.state_by_district))
+        districts = District.objects.filter(ags__in=_known(group.districts, known.state_by_district)).values("id")
+        covering = _covering(Contact.districts.through, "district_id", districts)
         if group.radius_km is not None and query.point is not None:
             covering |= Q(id__in=_within(query.lat, query.lng, group.radius_km))
         condition &= covering
     if group.states:
-        states = set(_known(group.states, known.states))
+        states = State.objects.filter(code__in=_known(group.states, known.states)).values("id")
         if group.scopes == (Scope.STATE.value,):
-            ids = [known.state_ids[code] for code in sorted(states)]
-            condition &= Q(id__in=Contact.states.through.objects.filter(state_id__in=ids).values("contact_id"))
+            condition &= _covering(Contact.states.through, "state_id", states)
         else:
-            condition &= _covering_districts(tuple(sorted(a for a, s in known.state_by_district.items() if s in states)))
+            districts = District.objects.filter(state_id__in=states).values("id")
+            condition &= _covering(Contact.districts.through, "district_id", districts)
     return condition
 
 

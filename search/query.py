@@ -71,9 +71,6 @@ class Codes:
     incidents: tuple[str, ...]
     kinds: tuple[str, ...]
     targets: tuple[str, ...]
-    # Primary keys, so that database conditions need no joins to the reference tables.
-    state_ids: dict[str, int] = dataclasses.field(default_factory=dict)
-    district_ids: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)
@@ -81,8 +78,6 @@ def codes() -> Codes:
     return Codes(
         states=tuple(State.objects.order_by("code").values_list("code", flat=True)),
         state_by_district=dict(District.objects.values_list("ags", "state__code")),
-        state_ids=dict(State.objects.values_list("code", "id")),
-        district_ids=dict(District.objects.values_list("ags", "id")),
         incidents=tuple(IncidentType.objects.order_by("position", "slug").values_list("slug", flat=True)),
         kinds=tuple(ContactKind.objects.order_by("position", "slug").values_list("slug", flat=True)),
         targets=tuple(TargetGroup.objects.order_by("position", "slug").values_list("slug", flat=True)),

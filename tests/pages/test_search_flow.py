@@ -108,7 +108,7 @@ def test_bad_parameter_gets_a_400_page_with_the_reason(visit):
     v.goto("/search/?near=123", expect_status=400)
     alert = v.page.get_by_role("alert").inner_text()
     assert "„near“" in alert
-    assert '"123" is not a postcode; a German postcode has 5 digits' in alert
+    assert '"123" ist keine Postleitzahl; eine deutsche Postleitzahl hat 5 Ziffern' in alert
 
 
 def test_nothing_found_offers_ways_out_and_the_hotlines(visit):

@@ -266,6 +266,9 @@ SEARCH_RETRY_AFTER = env_float("SEARCH_RETRY_AFTER", 2.0)
 # generation: a changed index is never answered from it. 0 switches it off.
 SEARCH_CACHE_MB = env_int("SEARCH_CACHE_MB", 32, minimum=0)
 SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 300, minimum=0)
+# Where the compound splitter keeps its SQLite copy of the German n-grams (search/index.py),
+# written once per machine (~20 s; `manage.py prepare_compound_splitter`). Empty: ~/.cache/lotse.
+COMPOUND_CACHE_DIR = env_str("COMPOUND_CACHE_DIR")
 SEARCH_MAX_PER_PAGE = env_int("SEARCH_MAX_PER_PAGE", 100, minimum=1)
 SEARCH_MAX_RADIUS_KM = env_int("SEARCH_MAX_RADIUS_KM", 200, minimum=1)
 

@@ -97,7 +97,11 @@ def index_settings() -> dict:
         "faceting": {"maxValuesPerFacet": 100, "sortFacetValuesBy": {"*": "count"}},
         # Exact totals for the groups; the directory is far below this.
         "pagination": {"maxTotalHits": 100000},
-        "proximityPrecision": "byWord",
+        # Indexing 20,000 documents took 11.8 s with byWord proximity and facet search on,
+        # 7.2 s without both (measured on 1.21). Word proximity inside one attribute adds
+        # little for names of a few words, and we never search within facet values.
+        "proximityPrecision": "byAttribute",
+        "facetSearch": False,
     }
 
 

@@ -96,7 +96,7 @@ def settings_drift(uid: str) -> list[str]:
     current = client.call("GET", f"/indexes/{uid}/settings", admin=True, timeout=10)
     wanted = index_settings()
     drift = []
-    for name in ("searchableAttributes", "rankingRules", "synonyms", "stopWords", "proximityPrecision"):
+    for name in ("searchableAttributes", "rankingRules", "synonyms", "stopWords", "proximityPrecision", "facetSearch"):
         if current.get(name) != wanted[name]:
             drift.append(name)
     for name in ("filterableAttributes", "sortableAttributes"):

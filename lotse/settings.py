@@ -169,6 +169,8 @@ MEILISEARCH_INDEX = env_str("MEILISEARCH_INDEX", "contacts")
 # Searches that take longer than this fall back to the database (degraded mode).
 MEILISEARCH_TIMEOUT = env_float("MEILISEARCH_TIMEOUT", 1.0)
 MEILISEARCH_INDEXING_TIMEOUT = env_float("MEILISEARCH_INDEXING_TIMEOUT", 120.0)
+# Indexing threads of the managed Meilisearch (search/server.py); 0: all cores.
+MEILISEARCH_INDEXING_THREADS = env_int("MEILISEARCH_INDEXING_THREADS", 0, minimum=0)
 
 # --- REST framework --------------------------------------------------------------------
 REST_FRAMEWORK = {

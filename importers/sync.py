@@ -8,12 +8,12 @@ holds the source's lock and applies it, so what was shown is what is written.
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+import orjson
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -101,7 +101,9 @@ class ImportPlan:
             "updates": [{"id": u.contact_id, "changes": u.changes} for u in self.updates],
             "deactivations": [d.contact_id for d in self.deactivations],
         }
-        self._digest = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+        # orjson: ~1 s less than json.dumps for a 20,000-row plan (issue 4 benchmark).
+        encoded = orjson.dumps(content, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
+        self._digest = hashlib.sha256(encoded).hexdigest()
         return self._digest
 
 

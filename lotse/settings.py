@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "lotse.middleware.AccessLogMiddleware",
+    "lotse.middleware.NulParameterMiddleware",
     "lotse.middleware.NoVisitorCookiesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

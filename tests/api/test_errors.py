@@ -41,3 +41,17 @@ def test_options_on_the_csv_capable_list_answers_json(client):
     response = client.options("/api/v1/contacts/", HTTP_ACCEPT="text/csv")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/districts/?state=B%00Y", "/api/hsds/organizations?search=a%00b",
+                                  "/api/v1/search/?q=x%00", "/api/v1/contacts/?st%00ate=BY"])
+def test_a_nul_character_in_a_parameter_is_a_400_not_a_500(db, client, path):
+    response = client.get(path)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_parameter"
+    assert response.json()["error"]["message"] == "contains a NUL character (\\x00)"
+
+
+def test_a_nul_character_on_a_page_is_a_400(db, client):
+    response = client.get("/search/?q=Hilfe%00")
+    assert response.status_code == 400 and response.content == b"q: contains a NUL character (\\x00)"

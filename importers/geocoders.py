@@ -20,7 +20,8 @@ from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 
 from directory.geo import AmbiguousPlace, Located, postcode_lookup, town_lookup
-from directory.models import PostalCode
+from directory.models import Place, PostalCode
+from directory.text import normalise_name
 
 
 class GazetteerGeocoder(Geocoder):
@@ -64,6 +65,15 @@ class GazetteerGeocoder(Geocoder):
             self._postcodes[code] = Located(lat, lng, primary, tuple(sorted(districts.get(pc_id, []))), code)
         self._preloaded = True
 
+    def preload_towns(self) -> None:
+        """Every place in one query, so that towns are answered from memory: exactly what
+        directory.geo.town_lookup returns (same places, in the database's order)."""
+        places: dict[str, list[tuple]] = {}
+        rows = Place.objects.values_list("name_key", "name", "lat", "lng", "district__ags", "district__state__code")
+        for key, name, lat, lng, ags, state in rows:
+            places.setdefault(key, []).append((name, lat, lng, ags, state))
+        self._places = places
+
     def _postcode(self, code: str) -> Located | None:
         if getattr(self, "_preloaded", False):
             return self._postcodes.get(code)
@@ -75,13 +85,26 @@ class GazetteerGeocoder(Geocoder):
         key = (name, state)
         if key not in self._towns:
             try:
-                self._towns[key] = town_lookup(name, state_code=state or None)
+                self._towns[key] = self._town_in_memory(name, state) if hasattr(self, "_places") else town_lookup(name, state_code=state or None)
             except AmbiguousPlace as exc:
                 self._towns[key] = exc
         found = self._towns[key]
         if isinstance(found, AmbiguousPlace):
             raise found
         return found
+
+
+    def _town_in_memory(self, name: str, state: str) -> Located | None:
+        # directory.geo.town_lookup over the preloaded places (tests compare the two).
+        places = [p for p in self._places.get(normalise_name(name or ""), []) if not state or p[4] == state]
+        if not places:
+            return None
+        districts = sorted({p[3] for p in places})
+        if len(districts) > 1:
+            raise AmbiguousPlace(name, districts)
+        lat = sum(p[1] for p in places) / len(places)
+        lng = sum(p[2] for p in places) / len(places)
+        return Located(round(lat, 5), round(lng, 5), districts[0], tuple(districts), places[0][0])
 
 
 class CachedGeocoder:

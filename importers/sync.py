@@ -11,7 +11,6 @@ import hashlib
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
 
 import orjson
 from django.db import connection, transaction
@@ -32,6 +31,7 @@ from directory.models import (
     TargetGroup,
 )
 from directory.text import german_slug, normalise_name
+from importers.documents import PlanDocuments
 from importers.validate import ContactRecord
 
 SCALAR_FIELDS = [
@@ -381,36 +381,6 @@ def _fingerprints_write(updated: list[int], fingerprints: list[tuple[int, str]],
     _insert_rows(RowFingerprint, ["contact", "fingerprint", "contact_updated_at"], [(cid, fp, stamp) for cid, fp in fingerprints])
 
 
-class PlanDocuments:
-    """Search documents of an import's new active contacts, built from the plan in memory
-    (search.sync.PreparedDocuments): reading 20,000 contacts back for their documents cost
-    seconds, and the push builds them batch by batch after the commit, while Meilisearch
-    indexes the previous batch (issue 4 benchmark)."""
-
-    def __init__(self, pairs: list[tuple[int, dict]], rows: list[dict], lookups: "_Lookups", now):
-        self._items = {cid: (values, row) for (cid, values), row in zip(pairs, rows) if values["active"]}
-        self.ids = set(self._items)
-        self._lookups, self._now, self._related = lookups, now, None
-
-    def build(self, ids: list[int]) -> list[dict]:
-        from search.index import document_from_values, folded_text_prefetch, related_tables
-
-        if self._related is None:
-            self._related = related_tables()
-        folded_text_prefetch(
-            text for cid in ids for text in (lambda v: (v["name"], v["organisation"], v["street"], v["town"], v["description_de"]))(self._items[cid][0])
-        )
-        docs = []
-        for cid in ids:
-            values, row = self._items[cid]
-            data = dict(row, id=cid, updated_at=self._now, organisation__name=values["organisation"] or None,
-                        last_verified=date.fromisoformat(values["last_verified"]) if values["last_verified"] else None)
-            relation_ids = {name: [self._lookups.ids[name][key] for key in values[name]] for name in M2M_FIELDS}
-            phones = [(label, number) for label, _, number in (text.rpartition(": ") for text in values["phones"])]
-            docs.append(document_from_values(data, relation_ids, phones, self._related))
-        return docs
-
-
 def plan_apply(plan: ImportPlan, *, source: Source) -> tuple[list[int], PlanDocuments | None]:
     """Write the plan; the caller holds the transaction and the source lock. Returns the
     changed ids, and the search documents of those it can build from memory."""
@@ -424,13 +394,20 @@ def plan_apply(plan: ImportPlan, *, source: Source) -> tuple[list[int], PlanDocu
         taken = set(Contact.objects.values_list("slug", flat=True)) | set(ContactSlugHistory.objects.values_list("slug", flat=True))
         slugs = [_unique(_slug_base(c.values["name"], c.values["town"]), taken) for c in plan.creates]
         rows = [dict(_scalar(c.values, lookups), slug=slug, uuid=uuid.uuid4()) for c, slug in zip(plan.creates, slugs)]
-        _contacts_insert(rows, source=source, now=now)
-        # executemany returns no ids: read them back by the (unique) slugs just written.
-        ids = dict(Contact.objects.filter(source=source).values_list("slug", "id"))
-        pairs = [(ids[slug], c.values) for slug, c in zip(slugs, plan.creates)]
-        _relations_write(pairs, None, lookups)
+        # The search documents are built meanwhile, in a child process for a large plan.
+        documents = PlanDocuments([c.values for c in plan.creates], rows, lookups, now)
+        documents.start()
+        try:
+            _contacts_insert(rows, source=source, now=now)
+            # executemany returns no ids: read them back by the (unique) slugs just written.
+            ids = dict(Contact.objects.filter(source=source).values_list("slug", "id"))
+            pairs = [(ids[slug], c.values) for slug, c in zip(slugs, plan.creates)]
+            documents.bind([cid for cid, _ in pairs])
+            _relations_write(pairs, None, lookups)
+        except BaseException:
+            documents.close()
+            raise
         changed += [cid for cid, _ in pairs]
-        documents = PlanDocuments(pairs, rows, lookups, now)
         fingerprints += [(cid, c.fingerprint) for (cid, _), c in zip(pairs, plan.creates) if c.fingerprint]
     by_fields: dict[frozenset, list[tuple[int, dict]]] = defaultdict(list)
     for update in plan.updates:

@@ -30,6 +30,7 @@ from directory.models import Channel, ContactKind, District, IncidentType, Scope
 from directory.phones import PhoneError, phone_to_e164
 from directory.services import coverage_errors
 from directory.text import normalise_name
+from importers import forked
 from importers.columns import REQUIRED, canonical_column
 from importers.geocoders import GazetteerGeocoder, geocoder_get
 from importers.readers import Cell, Table
@@ -167,6 +168,9 @@ class Reference:
         self.geocoder = geocoder_get()
         if isinstance(self.geocoder, GazetteerGeocoder):
             self.geocoder = self.gazetteer
+        # Rows can be checked in forked children only when no row needs the database or the
+        # network: with the offline gazetteer, and its towns in memory (see rows_validate).
+        self.offline = self.geocoder is self.gazetteer
 
 
 def header_resolve(table: Table, mapping: dict | None) -> tuple[dict[int, str], list[RowError]]:
@@ -225,23 +229,43 @@ def rows_validate(table: Table, *, mapping: dict | None = None, progress=None, k
     headers = {column: table.headers[index] for index, column in columns.items()}
     reference = Reference()
     context = fingerprint_context()
+    width = len(table.headers)
+    rows = table.rows
+
+    def outcomes(positions: list[int]) -> list[RowOutcome]:
+        return [_row_outcome(rows[p][0], rows[p][1], columns, headers, reference, width, context, known) for p in positions]
+
+    ranges = forked.shares(len(rows)) if reference.offline else []
+    if ranges:
+        reference.gazetteer.preload_towns()
+    children = forked.fork_all(outcomes, ranges[1:]) if ranges else []
     first_seen: dict[tuple[str, ...], int] = {}
     records_by_key: dict[tuple[str, ...], ContactRecord] = {}
-    for count, (number, cells) in enumerate(table.rows, start=1):
-        parser = RowParser(number, cells, columns, headers, reference, len(table.headers))
-        key = parser.key()
-        fingerprint = parser.fingerprint(context) if key and key[0] == "id" else ""
-        if fingerprint and known and fingerprint in known:
-            record = ContactRecord(number, key, None, contact_id=known[fingerprint], fingerprint=fingerprint)
-        else:
-            record = parser.parse()
-            if record is not None and not parser.warnings:
-                record.fingerprint = fingerprint  # warnings are not stored: such a row is always parsed
-        result.warnings.extend(parser.warnings)
+    ready: dict[int, RowOutcome] = {}
+    try:
+        mine = ranges[0][1] if children else len(rows)
+        for position in range(0, mine, 500):
+            for offset, outcome in enumerate(outcomes(list(range(position, min(position + 500, mine))))):
+                ready[position + offset] = outcome
+            if progress:
+                progress(min(500, mine - position))
+        for child in children:
+            child.receive_until(ready, set(range(child.start, child.end)))
+        missing = [p for p in range(mine, len(rows)) if p not in ready]
+        for p, outcome in zip(missing, outcomes(missing)):
+            ready[p] = outcome  # what a child did not deliver
+        if progress and len(rows) > mine:
+            progress(len(rows) - mine)
+    finally:
+        for child in children:
+            child.stop()
+    for position in range(len(rows)):
+        number, key, record, row_errors, row_warnings, name = ready.pop(position)
+        result.warnings.extend(row_warnings)
         if key and key in first_seen:
             column, what = ("source_id", "source id") if key[0] == "id" else ("name", "name and postcode")
-            shown = key[1] if key[0] == "id" else parser.raw("name")
-            parser.error(column, shown, f"also appears in row {first_seen[key]}; each {what} may appear only once in a file")
+            shown = key[1] if key[0] == "id" else name
+            row_errors = row_errors + [RowError(number, headers.get(column, column), shown, f"also appears in row {first_seen[key]}; each {what} may appear only once in a file")]
             earlier = records_by_key.pop(key, None)
             if earlier is not None:
                 result.records.remove(earlier)
@@ -250,22 +274,36 @@ def rows_validate(table: Table, *, mapping: dict | None = None, progress=None, k
             record = None
         elif key:
             first_seen[key] = number
-        if parser.errors or record is None:
-            result.errors.extend(parser.errors)
+        if row_errors or record is None:
+            result.errors.extend(row_errors)
             result.invalid_rows.add(number)
             if key:
                 result.invalid_keys.add(key)
         else:
             result.records.append(record)
             records_by_key[key] = record
-        if progress and count % 500 == 0:
-            progress(500)
-    if progress:
-        progress(len(table.rows) % 500)
     # Within a row, errors follow the columns from left to right, as the user reads them.
     position = {header: index for index, header in reversed(list(enumerate(table.headers)))}
     result.errors.sort(key=lambda e: (e.row or 0, position.get(e.column, len(position))))
     return result
+
+
+# (row number, key, record or None, errors, warnings, the raw name): one row's check,
+# computed here or in a forked child (importers/forked.py), then merged in file order.
+RowOutcome = tuple
+
+
+def _row_outcome(number, cells, columns, headers, reference, width, context, known) -> RowOutcome:
+    parser = RowParser(number, cells, columns, headers, reference, width)
+    key = parser.key()
+    fingerprint = parser.fingerprint(context) if key and key[0] == "id" else ""
+    if fingerprint and known and fingerprint in known:
+        record = ContactRecord(number, key, None, contact_id=known[fingerprint], fingerprint=fingerprint)
+    else:
+        record = parser.parse()
+        if record is not None and not parser.warnings:
+            record.fingerprint = fingerprint  # warnings are not stored: such a row is always parsed
+    return number, key, record, parser.errors, parser.warnings, parser.raw("name")
 
 
 class RowParser:

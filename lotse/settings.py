@@ -280,6 +280,12 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000, minimum=1)
 IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 200, minimum=1)
 IMPORT_MAX_XLSX_UNCOMPRESSED = env_int("IMPORT_MAX_XLSX_UNCOMPRESSED", 200 * 1024 * 1024, minimum=1)
+# Files with at least this many rows are checked, and their search documents built, in
+# forked child processes as well (importers/forked.py); 0 turns that off. Processes:
+# 0 means one per core. The children run at this nice level below the importing process.
+IMPORT_PARALLEL_MIN_ROWS = env_int("IMPORT_PARALLEL_MIN_ROWS", 2000, minimum=0)
+IMPORT_PARALLEL_PROCESSES = env_int("IMPORT_PARALLEL_PROCESSES", 0, minimum=0)
+IMPORT_PARALLEL_NICE = env_int("IMPORT_PARALLEL_NICE", 5, minimum=0)
 # "gazetteer" (offline, default) or "nominatim" (geopy, rate-limited and cached; sends
 # addresses to IMPORT_GEOCODER_DOMAIN, so it is opt-in).
 IMPORT_GEOCODER = env_str("IMPORT_GEOCODER", "gazetteer")

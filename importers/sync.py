@@ -391,18 +391,18 @@ def plan_apply(plan: ImportPlan, *, source: Source) -> tuple[list[int], PlanDocu
     fingerprints: list[tuple[int, str]] = []
     now = timezone.now()
     if plan.creates:
-        taken = set(Contact.objects.values_list("slug", flat=True)) | set(ContactSlugHistory.objects.values_list("slug", flat=True))
-        slugs = [_unique(_slug_base(c.values["name"], c.values["town"]), taken) for c in plan.creates]
-        rows = [dict(_scalar(c.values, lookups), slug=slug, uuid=uuid.uuid4()) for c, slug in zip(plan.creates, slugs)]
-        # The search documents are built meanwhile, in a child process for a large plan.
-        documents = PlanDocuments([c.values for c in plan.creates], rows, lookups, now)
+        # The search documents are built meanwhile, in child processes for a large plan.
+        documents = PlanDocuments([c.values for c in plan.creates], lookups, now)
         documents.start()
         try:
+            taken = set(Contact.objects.values_list("slug", flat=True)) | set(ContactSlugHistory.objects.values_list("slug", flat=True))
+            slugs = [_unique(_slug_base(c.values["name"], c.values["town"]), taken) for c in plan.creates]
+            rows = [dict(_scalar(c.values, lookups), slug=slug, uuid=uuid.uuid4()) for c, slug in zip(plan.creates, slugs)]
             _contacts_insert(rows, source=source, now=now)
             # executemany returns no ids: read them back by the (unique) slugs just written.
             ids = dict(Contact.objects.filter(source=source).values_list("slug", "id"))
             pairs = [(ids[slug], c.values) for slug, c in zip(slugs, plan.creates)]
-            documents.bind([cid for cid, _ in pairs])
+            documents.bind([cid for cid, _ in pairs], rows)
             _relations_write(pairs, None, lookups)
         except BaseException:
             documents.close()

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import opening_hours
+import orjson
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
@@ -200,7 +201,8 @@ def header_resolve(table: Table, mapping: dict | None) -> tuple[dict[int, str], 
 
 
 # Bump when parsing changes what a row means: every stored fingerprint is then stale.
-FINGERPRINT_VERSION = "1"
+FINGERPRINT_VERSION = "2"
+DEAL = 250  # rows per run when rows are dealt out to processes (rows_validate)
 
 
 def fingerprint_context() -> bytes:
@@ -232,12 +234,21 @@ def rows_validate(table: Table, *, mapping: dict | None = None, progress=None, k
     width = len(table.headers)
     rows = table.rows
 
-    def outcomes(positions: list[int]) -> list[RowOutcome]:
-        return [_row_outcome(rows[p][0], rows[p][1], columns, headers, reference, width, context, known) for p in positions]
-
     ranges = forked.shares(len(rows)) if reference.offline else []
+    # Shares are taken from the rows dealt out in runs of DEAL, so that each process gets
+    # rows from all over the file (a file's rows need not cost the same throughout).
+    order = list(range(len(rows)))
     if ranges:
+        runs = [order[start : start + DEAL] for start in range(0, len(order), DEAL)]
+        dealt = [[p for run in runs[k :: len(ranges)] for p in run] for k in range(len(ranges))]
+        order = [p for share in dealt for p in share]
+        bounds = [sum(len(share) for share in dealt[:k]) for k in range(len(dealt) + 1)]
+        ranges = [(start, end) for start, end in zip(bounds, bounds[1:]) if start < end]
         reference.gazetteer.preload_towns()
+
+    def outcomes(positions: list[int]) -> list[RowOutcome]:
+        return [_row_outcome(*rows[order[p]], columns, headers, reference, width, context, known) for p in positions]
+
     children = forked.fork_all(outcomes, ranges[1:]) if ranges else []
     first_seen: dict[tuple[str, ...], int] = {}
     records_by_key: dict[tuple[str, ...], ContactRecord] = {}
@@ -259,8 +270,9 @@ def rows_validate(table: Table, *, mapping: dict | None = None, progress=None, k
     finally:
         for child in children:
             child.stop()
-    for position in range(len(rows)):
-        number, key, record, row_errors, row_warnings, name = ready.pop(position)
+    by_row = {order[position]: outcome for position, outcome in ready.items()}
+    for index in range(len(rows)):
+        number, key, record, row_errors, row_warnings, name = by_row[index]
         result.warnings.extend(row_warnings)
         if key and key in first_seen:
             column, what = ("source_id", "source id") if key[0] == "id" else ("name", "name and postcode")
@@ -318,6 +330,7 @@ class RowParser:
             if text.startswith("'") and text[1:2] in FORMULA_START:
                 text = text[1:]  # an exported, neutralised cell (see importers/export.py)
             self.texts[column] = text
+        self.formulas = [column for column, cell in self.cells.items() if cell.formula or cell.text.lstrip().startswith("=")]
         extra = [c for c in cells[width:] if c.text.strip()]
         if extra:
             self.errors.append(RowError(number, None, "", f"has {len(cells)} cells but the header has {width} columns; check for unquoted delimiters"))
@@ -338,11 +351,11 @@ class RowParser:
     def fingerprint(self, context: bytes) -> str:
         """A digest of everything parse() reads, or "" for a row that must always be parsed
         (cells beyond the header, formulas). An absent column reads as an empty one."""
-        if self.errors or any(cell.formula or cell.text.lstrip().startswith("=") for cell in self.cells.values()):
+        if self.errors or self.formulas:
             return ""
         postcode = self.cells.get("postcode")
         content = (sorted((column, text) for column, text in self.texts.items() if text), postcode is not None and postcode.number)
-        return hashlib.blake2b(context + repr(content).encode(), digest_size=20).hexdigest()
+        return hashlib.blake2b(context + orjson.dumps(content), digest_size=20).hexdigest()
 
     def key(self) -> tuple[str, ...] | None:
         source_id = self.raw("source_id")
@@ -353,9 +366,8 @@ class RowParser:
 
     # --- the row ---------------------------------------------------------------------
     def parse(self) -> ContactRecord | None:
-        for column, cell in self.cells.items():
-            if cell.formula or cell.text.lstrip().startswith("="):
-                self.error(column, cell.text.strip(), "is a formula; formulas are not evaluated, enter the value itself")
+        for column in self.formulas:
+            self.error(column, self.cells[column].text.strip(), "is a formula; formulas are not evaluated, enter the value itself")
         if self.errors:
             return None
         for column, limit in MAX_LENGTH.items():
@@ -619,7 +631,10 @@ class RowParser:
 
     def opening_hours(self) -> str:
         raw = self.raw("opening_hours")
-        if raw and not opening_hours.validate(raw):
+        key = ("opening_hours", raw)
+        if raw and key not in self.reference.memo:
+            self.reference.memo[key] = opening_hours.validate(raw)
+        if raw and not self.reference.memo[key]:
             self.error("opening_hours", raw, 'is not in OpenStreetMap opening_hours syntax; e.g. "Mo-Fr 09:00-17:00; PH off"')
         return raw
 

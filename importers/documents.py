@@ -46,7 +46,7 @@ class PlanDocuments:
         """Fork the children that build the documents, one per core, each for a contiguous
         share, if the plan is large enough to pay. This process writes the rows meanwhile
         and then only waits for the commit, so the children have the cores to themselves."""
-        self._children = fork_all(self._encode_positions, shares(len(self._items)))
+        self._children = fork_all(self._encode_positions, shares(len(self._items)), nice=True)
 
     def bind(self, ids: list[int], rows: list[dict]) -> None:
         """The contact ids and inserted rows (slug, uuid) of all planned values, in their

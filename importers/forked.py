@@ -42,13 +42,14 @@ def shares(count: int) -> list[tuple[int, int]]:
     return list(zip(bounds, bounds[1:]))
 
 
-def fork_all(work: Callable[[list[int]], list], ranges: list[tuple[int, int]]) -> list["Child"]:
+def fork_all(work: Callable[[list[int]], list], ranges: list[tuple[int, int]], *, nice: bool = False) -> list["Child"]:
     """Fork one child per range; each runs work(positions) chunk by chunk. Children that
-    could not be forked are left out (their ranges are the caller's to do)."""
+    could not be forked are left out (their ranges are the caller's to do). `nice`: the
+    children run below this process (IMPORT_PARALLEL_NICE), for work beside its own."""
     children = []
     try:
         for start, end in ranges:
-            children.append(Child.fork(work, start, end))
+            children.append(Child.fork(work, start, end, nice=nice))
     except OSError:
         pass  # no process to spare
     for child in children:
@@ -74,14 +75,14 @@ class Child:
         self._reaper = weakref.finalize(self, _reap, pid, fd, self._reader)
 
     @classmethod
-    def fork(cls, build, start: int, end: int) -> "Child":
+    def fork(cls, build, start: int, end: int, *, nice: bool = False) -> "Child":
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child
             status = 1
             try:
                 os.close(read_fd)
-                _child_reset()
+                _child_reset(nice)
                 with os.fdopen(write_fd, "wb", buffering=1 << 20) as out:
                     try:
                         for first in range(start, end, CHUNK):
@@ -168,16 +169,17 @@ def _reap(pid: int, fd: int, reader: threading.Thread) -> None:
         pass
 
 
-def _child_reset() -> None:
+def _child_reset(nice: bool) -> None:
     """Per-process state a child must not share with its parent."""
     from search.index import _NGRAMS
 
     _NGRAMS._local = threading.local()  # its own connection to the n-gram table
-    # Below the parent, which holds the transaction (and in a web worker answers requests):
-    # the children use what CPU it leaves.
-    try:
-        os.nice(int(getattr(settings, "IMPORT_PARALLEL_NICE", 5)))
-    except OSError:
-        pass
+    # Below the parent, which holds the transaction meanwhile (and in a web worker answers
+    # requests): such children use what CPU it leaves.
+    if nice:
+        try:
+            os.nice(int(getattr(settings, "IMPORT_PARALLEL_NICE", 5)))
+        except OSError:
+            pass
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -33,7 +33,7 @@ class ConfirmForm(forms.Form):
 
 @admin.register(ImportRun)
 class ImportRunAdmin(admin.ModelAdmin):
-    list_display = ["started_at", "user", "via", "filename", "source_slug", "dry_run", "status", "created", "updated", "unchanged", "deactivated", "invalid"]
+    list_display = ["started_at", "applied_at", "user", "via", "filename", "source_slug", "dry_run", "status", "created", "updated", "unchanged", "deactivated", "invalid"]
     list_filter = ["status", "dry_run", "via", "source_slug"]
     search_fields = ["filename", "sha256", "source_slug"]
     exclude = ["upload"]

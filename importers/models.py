@@ -17,6 +17,10 @@ class ImportRun(models.Model):
     )
     started_at = models.DateTimeField(_("begonnen"), default=timezone.now, db_index=True)
     finished_at = models.DateTimeField(_("beendet"), null=True, blank=True)
+    # Taken inside the import's transaction, under the source's lock: for two imports of
+    # one source the later applied_at is the one whose data is live (a run is recorded only
+    # after its index push, so neither started_at nor the id tells the commit order).
+    applied_at = models.DateTimeField(_("übernommen"), null=True, blank=True, db_index=True)
     via = models.CharField(_("über"), max_length=20, default="command", help_text=_("command, admin oder api"))
     filename = models.CharField(_("Datei"), max_length=255)
     sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)

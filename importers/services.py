@@ -11,6 +11,7 @@ import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
@@ -44,6 +45,7 @@ class ImportReport:
     plan: ImportPlan | None = None
     run_id: int | None = None
     options: dict = field(default_factory=dict)
+    applied_at: datetime | None = None  # inside the transaction, under the source lock
 
     @property
     def ok(self) -> bool:
@@ -227,6 +229,7 @@ def _apply_once(report: ImportReport, validation: Validation, *, source_slug: st
             changed, documents = plan_apply(plan, source=source)
             if changed:
                 _search_sync(changed, documents)
+            report.applied_at = timezone.now()  # still under the source lock: commit order
     except PlanChanged:
         report.errors = report.errors + [RowError(None, None, "", "the directory changed since the preview; run the preview again and check it")]
         report.plan = plan
@@ -250,6 +253,7 @@ def _record(report: ImportReport, *, user, via: str, started, size: int, upload:
         user=user if getattr(user, "is_authenticated", False) else None,
         started_at=started,
         finished_at=timezone.now(),
+        applied_at=report.applied_at if report.applied else None,
         via=via,
         filename=report.filename[:255],
         sha256=report.sha256,

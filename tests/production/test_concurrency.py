@@ -12,6 +12,7 @@ from django.db import connection
 from benchmarks.queries import search_params
 from benchmarks.synthetic import synthetic_csv
 from directory.models import Contact
+from importers.models import ImportRun
 from importers.services import import_run
 from search import engine
 from search.models import IndexQueue
@@ -55,8 +56,8 @@ def test_two_different_files_for_one_source_at_once_never_mix(own_meilisearch, r
     assert failures == []
     assert results["A"].applied and results["B"].applied
     # Whichever committed last decides; the other's plan was made against committed data.
-    # (The run ids do not tell the commit order: a run is recorded after its after-commit
-    # index push, and the first committer's push may still run when the second records.)
+    # The run ids do not tell the commit order (a run is recorded after its after-commit
+    # index push); applied_at, taken under the source lock, does.
     active = Contact.objects.filter(active=True)
     descriptions = set(active.values_list("description_de", flat=True))
     winners = {name for name in "AB" if any(f"(Datei {name})" in text for text in descriptions)}
@@ -64,6 +65,8 @@ def test_two_different_files_for_one_source_at_once_never_mix(own_meilisearch, r
     last = winners.pop()
     assert all(f"(Datei {last})" in text for text in descriptions)
     assert active.count() == (400 if last == "A" else 300)
+    runs = ImportRun.objects.filter(filename__in=["a.csv", "b.csv"], status="applied").order_by("applied_at")
+    assert [run.filename for run in runs][-1] == f"{last.lower()}.csv"
     assert Contact.objects.count() == 400  # nobody created a duplicate of a contact
     _wait_until_drained()
     _assert_index_equals_database()

@@ -17,6 +17,7 @@ import pickle
 import signal
 import struct
 import threading
+import warnings
 import weakref
 from collections.abc import Callable
 
@@ -32,7 +33,7 @@ def shares(count: int) -> list[tuple[int, int]]:
     or no fork on this platform. IMPORT_PARALLEL_PROCESSES (default: one per core) sets
     the number of processes."""
     minimum = int(getattr(settings, "IMPORT_PARALLEL_MIN_ROWS", 2000))
-    processes = int(getattr(settings, "IMPORT_PARALLEL_PROCESSES", 0)) or (os.cpu_count() or 1)
+    processes = int(getattr(settings, "IMPORT_PARALLEL_PROCESSES", 0)) or _cores()
     if minimum <= 0 or count < minimum or not hasattr(os, "fork"):
         return []
     parts = min(processes, count // minimum)
@@ -40,6 +41,20 @@ def shares(count: int) -> list[tuple[int, int]]:
         return []
     bounds = [count * i // parts for i in range(parts + 1)]
     return list(zip(bounds, bounds[1:]))
+
+
+def _cores() -> int:
+    """The cores this process may run on (a container's CPU set, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+# Pipe, fork and closing the write end happen under one lock: a second import forking in
+# another thread of this process meanwhile would hand our write end to its child, and our
+# reader would then not see the end of the pipe when our child exits.
+_FORK_LOCK = threading.Lock()
 
 
 def fork_all(work: Callable[[list[int]], list], ranges: list[tuple[int, int]], *, nice: bool = False) -> list["Child"]:
@@ -51,7 +66,7 @@ def fork_all(work: Callable[[list[int]], list], ranges: list[tuple[int, int]], *
         for start, end in ranges:
             children.append(Child.fork(work, start, end, nice=nice))
     except OSError:
-        pass  # no process to spare
+        pass  # no process or pipe to spare
     for child in children:
         child.listen()  # reader threads only after the last fork: no thread is copied
     return children
@@ -76,8 +91,20 @@ class Child:
 
     @classmethod
     def fork(cls, build, start: int, end: int, *, nice: bool = False) -> "Child":
-        read_fd, write_fd = os.pipe()
-        pid = os.fork()
+        with _FORK_LOCK:
+            read_fd, write_fd = os.pipe()
+            try:
+                with warnings.catch_warnings():
+                    # Python 3.12+ warns about forking a process with threads; the child
+                    # only computes and leaves by os._exit (see the module docstring).
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    pid = os.fork()
+            except BaseException:
+                os.close(read_fd)
+                os.close(write_fd)
+                raise
+            if pid:
+                os.close(write_fd)
         if pid == 0:  # the child
             status = 1
             try:
@@ -85,7 +112,10 @@ class Child:
                 _child_reset(nice)
                 with os.fdopen(write_fd, "wb", buffering=1 << 20) as out:
                     try:
+                        parent = os.getppid()
                         for first in range(start, end, CHUNK):
+                            if os.getppid() != parent:
+                                break  # the importing process is gone: nobody will read this
                             data = pickle.dumps(build(list(range(first, min(first + CHUNK, end)))), protocol=pickle.HIGHEST_PROTOCOL)
                             out.write(_HEADER.pack(len(data)))
                             out.write(data)
@@ -95,7 +125,6 @@ class Child:
                         out.write(_HEADER.pack(0))
             finally:
                 os._exit(status)
-        os.close(write_fd)
         return cls(pid, read_fd, start, end)
 
     def listen(self) -> None:
@@ -103,13 +132,15 @@ class Child:
         self._reader.start()
 
     def receive_until(self, ready: dict[int, object], wanted: set[int]) -> None:
-        """Take chunks until every wanted position is ready, or the child stopped sending."""
+        """Take chunks until every wanted position is ready, or the child stopped sending,
+        or sent nothing for IMPORT_PARALLEL_TIMEOUT seconds (a hung child is killed; its
+        share is then the caller's)."""
         wanted = {p for p in wanted if self.start <= p < self.end}
+        patience = float(getattr(settings, "IMPORT_PARALLEL_TIMEOUT", 60))
         while not self.finished and not wanted <= ready.keys():
             with self._arrived:
-                while not self._chunks:
-                    self._arrived.wait()
-                data = self._chunks.pop(0)
+                self._arrived.wait_for(lambda: self._chunks, timeout=patience)
+                data = self._chunks.pop(0) if self._chunks else None
             if data is None:
                 self.finished = True  # ended or failed: the rest is the caller's to do
                 self.stop()

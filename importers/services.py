@@ -217,6 +217,7 @@ def _apply(report: ImportReport, validation: Validation, **kwargs) -> None:
 
 
 def _apply_once(report: ImportReport, validation: Validation, *, source_slug: str, deactivate: bool, expected_plan_digest: str | None) -> None:
+    documents = None
     try:
         with transaction.atomic():
             source, _ = Source.objects.get_or_create(slug=source_slug, defaults={"name": source_slug})
@@ -236,6 +237,10 @@ def _apply_once(report: ImportReport, validation: Validation, *, source_slug: st
         report.counts.update(plan.counts)
         report.options["skip_invalid"] = False  # nothing was applied: the report must say refused
         return
+    except BaseException:
+        if documents is not None:
+            documents.close()  # rolled back: nobody will push them; stop their children now
+        raise
     report.plan = plan
     report.applied = True
     report.counts.update(plan.counts)

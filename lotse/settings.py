@@ -286,6 +286,8 @@ IMPORT_MAX_XLSX_UNCOMPRESSED = env_int("IMPORT_MAX_XLSX_UNCOMPRESSED", 200 * 102
 IMPORT_PARALLEL_MIN_ROWS = env_int("IMPORT_PARALLEL_MIN_ROWS", 2000, minimum=0)
 IMPORT_PARALLEL_PROCESSES = env_int("IMPORT_PARALLEL_PROCESSES", 0, minimum=0)
 IMPORT_PARALLEL_NICE = env_int("IMPORT_PARALLEL_NICE", 5, minimum=0)
+# A child that sends nothing for this long is killed and its share done by the importer.
+IMPORT_PARALLEL_TIMEOUT = env_int("IMPORT_PARALLEL_TIMEOUT", 60, minimum=1)
 # "gazetteer" (offline, default) or "nominatim" (geopy, rate-limited and cached; sends
 # addresses to IMPORT_GEOCODER_DOMAIN, so it is opt-in).
 IMPORT_GEOCODER = env_str("IMPORT_GEOCODER", "gazetteer")

@@ -24,8 +24,8 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
 from datetime import timedelta
+from typing import Protocol
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
@@ -72,7 +72,12 @@ class _PreparedPush:
         self.documents = documents
 
     def __call__(self) -> None:
-        _push_after_commit(self.documents)
+        try:
+            _push_after_commit(self.documents)
+        finally:
+            close = getattr(self.documents, "close", None)
+            if close is not None:
+                close()  # e.g. an import's child processes, if the push stopped early
 
 
 def contacts_changed(contact_ids: Iterable[int], *, documents: PreparedDocuments | None = None) -> None:

@@ -26,6 +26,21 @@ PARALLEL = override_settings(IMPORT_PARALLEL_MIN_ROWS=2, IMPORT_PARALLEL_PROCESS
 SEQUENTIAL = override_settings(IMPORT_PARALLEL_MIN_ROWS=0)
 
 
+def _spy_children(monkeypatch, module) -> list:
+    """Record the children a module forks (the real fork_all runs), to check they delivered:
+    a failed child's share is silently done by the parent, which the results alone hide."""
+    forked_children = []
+    real = module.fork_all
+
+    def fork_all(*args, **kwargs):
+        children = real(*args, **kwargs)
+        forked_children.extend(children)
+        return children
+
+    monkeypatch.setattr(module, "fork_all", fork_all)
+    return forked_children
+
+
 def _mixed_rows() -> list[dict]:
     rows = [row(source_id=f"r{i}", name=f"Beratungsstelle {i}", postcode="99084", town="Erfurt", states="TH",
                 scope="landesweit", phone=f"0361 2188 {6700 + i}") for i in range(12)]
@@ -54,10 +69,12 @@ def test_rows_checked_in_a_child_equal_rows_checked_here(monkeypatch):
     table = table_read(csv_bytes(_mixed_rows(), header=HEADER + ["organisation"]), "contacts.csv")
     with SEQUENTIAL:
         alone = rows_validate(table)
+    children = _spy_children(monkeypatch, forked)
     with PARALLEL:
         assert forked.shares(len(table.rows)) == [(0, 7), (7, 14)]
         shared = rows_validate(table)
     assert _summary(shared) == _summary(alone)
+    assert len(children) == 1 and children[0].received == children[0].end == 14  # the child checked its rows
     # The checks really ran: a duplicate across the two halves, errors, a warning.
     messages = [e.message for e in shared.errors]
     assert any("also appears in row 9" in m for m in messages)
@@ -66,7 +83,10 @@ def test_rows_checked_in_a_child_equal_rows_checked_here(monkeypatch):
     assert any("districts" in w.message for w in shared.warnings)
 
 
-def test_documents_built_in_children_are_the_index_documents(django_capture_on_commit_callbacks):
+def test_documents_built_in_children_are_the_index_documents(django_capture_on_commit_callbacks, monkeypatch):
+    from importers import documents
+
+    children = _spy_children(monkeypatch, documents)
     rows = [row(source_id=f"c{i}", name=f"Opferberatung Nummer {i}", kinds="Opferberatung; legal", scope="landesweit",
                 states="TH", postcode="99084", town="Erfurt", phone=f"Beratung: 0361 2188 {6700 + i}; 116 006",
                 email=f"c{i}@example.org", website="https://example.org") for i in range(30)]
@@ -79,6 +99,9 @@ def test_documents_built_in_children_are_the_index_documents(django_capture_on_c
     assert len(expected) == 30  # the inactive contact is not in the index
     indexed = client.call("POST", f"/indexes/{index_uid()}/documents/fetch", admin=True, json={"limit": 10000})["results"]
     assert {doc["id"]: doc for doc in indexed if doc["id"] in expected} == expected
+    # Two children built all 30 documents (and the push closed them afterwards).
+    assert [(c.start, c.received, c.end) for c in children] == [(0, 15, 15), (15, 30, 30)]
+    assert all(_reaped(c.pid) for c in children)
 
 
 def _work(positions):
@@ -128,6 +151,15 @@ def test_a_child_nobody_reads_is_killed_and_reaped():
     assert _reaped(pid)
     with pytest.raises(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
+
+
+def test_a_child_that_sends_nothing_in_time_is_killed_and_its_share_left_to_the_caller():
+    child = forked.fork_all(_slow, [(0, 3)])[0]
+    ready: dict = {}
+    with override_settings(IMPORT_PARALLEL_TIMEOUT=1):
+        child.receive_until(ready, {0, 1, 2})
+    assert child.finished and ready == {}
+    assert _reaped(child.pid)
 
 
 def test_an_import_that_fails_after_forking_leaves_no_child_and_no_contact(monkeypatch):

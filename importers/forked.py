@@ -27,16 +27,21 @@ _HEADER = struct.Struct("!Q")
 CHUNK = 1000
 
 
-def shares(count: int) -> list[tuple[int, int]]:
-    """How to split `count` items between processes ([(start, end)], in order), or [] when
-    it does not pay: too few items (IMPORT_PARALLEL_MIN_ROWS, 0 turns this off), one core,
-    or no fork on this platform. IMPORT_PARALLEL_PROCESSES (default: one per core) sets
-    the number of processes."""
+def processes(count: int) -> int:
+    """How many processes should share `count` items: 1 when it does not pay (too few items
+    for IMPORT_PARALLEL_MIN_ROWS, 0 turns this off; one core; no fork on this platform).
+    IMPORT_PARALLEL_PROCESSES (default: one per usable core) caps the number."""
     minimum = int(getattr(settings, "IMPORT_PARALLEL_MIN_ROWS", 2000))
-    processes = int(getattr(settings, "IMPORT_PARALLEL_PROCESSES", 0)) or _cores()
     if minimum <= 0 or count < minimum or not hasattr(os, "fork"):
-        return []
-    parts = min(processes, count // minimum)
+        return 1
+    cap = int(getattr(settings, "IMPORT_PARALLEL_PROCESSES", 0)) or _cores()
+    return max(1, min(cap, count // minimum))
+
+
+def shares(count: int) -> list[tuple[int, int]]:
+    """`count` items split into contiguous (start, end) shares, one per process, or [] when
+    one process does it all (see processes)."""
+    parts = processes(count)
     if parts < 2:
         return []
     bounds = [count * i // parts for i in range(parts + 1)]
@@ -202,9 +207,6 @@ def _reap(pid: int, fd: int, reader: threading.Thread) -> None:
 
 def _child_reset(nice: bool) -> None:
     """Per-process state a child must not share with its parent."""
-    from search.index import _NGRAMS
-
-    _NGRAMS._local = threading.local()  # its own connection to the n-gram table
     # Below the parent, which holds the transaction meanwhile (and in a web worker answers
     # requests): such children use what CPU it leaves.
     if nice:

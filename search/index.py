@@ -128,6 +128,12 @@ class _NgramTable:
         self._local = threading.local()
         self._path: Path | None = None
         self._module = None
+        # A forked child must not use its parent's SQLite connections: it opens its own.
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._forget_connections)
+
+    def _forget_connections(self) -> None:
+        self._local = threading.local()
 
     @staticmethod
     def _source() -> Path:

@@ -19,6 +19,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import accumulate
 
 import opening_hours
 import orjson
@@ -234,19 +235,20 @@ def rows_validate(table: Table, *, mapping: dict | None = None, progress=None, k
     width = len(table.headers)
     rows = table.rows
 
-    ranges = forked.shares(len(rows)) if reference.offline else []
-    # Shares are taken from the rows dealt out in runs of DEAL, so that each process gets
-    # rows from all over the file (a file's rows need not cost the same throughout).
-    order = list(range(len(rows)))
-    if ranges:
-        runs = [order[start : start + DEAL] for start in range(0, len(order), DEAL)]
-        # This process gets one run in ten more than its even share: a child also pays for
-        # the memory it copies on write and for pickling its results (issue 4 benchmark:
-        # with even shares this process waited ~0.6 s for the child at the end).
-        cycle = [0] * (10 // len(ranges) + 1) + [k for k in range(1, len(ranges)) for _ in range(10 // len(ranges))]
-        dealt = [[p for i, run in enumerate(runs) if cycle[i % len(cycle)] == k for p in run] for k in range(len(ranges))]
+    parts = forked.processes(len(rows)) if reference.offline else 1
+    order, ranges = list(range(len(rows))), []
+    if parts > 1:
+        # Rows are dealt out in runs of DEAL, so that each process gets rows from all over
+        # the file (a file's rows need not cost the same throughout). This process (share 0)
+        # gets one run in ten more than an even share: a child also pays for the memory it
+        # copies on write and for pickling its results (issue 4 benchmark: with even shares
+        # this process waited ~0.6 s for the child at the end).
+        owners = [0] * (10 // parts + 1) + [k for k in range(1, parts) for _ in range(10 // parts)]
+        dealt: list[list[int]] = [[] for _ in range(parts)]
+        for run, start in enumerate(range(0, len(rows), DEAL)):
+            dealt[owners[run % len(owners)]].extend(range(start, min(start + DEAL, len(rows))))
         order = [p for share in dealt for p in share]
-        bounds = [sum(len(share) for share in dealt[:k]) for k in range(len(dealt) + 1)]
+        bounds = list(accumulate((len(share) for share in dealt), initial=0))
         ranges = [(start, end) for start, end in zip(bounds, bounds[1:]) if start < end]
         reference.gazetteer.preload_towns()
 

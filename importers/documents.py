@@ -64,6 +64,8 @@ class PlanDocuments:
     # --- after the commit: search.sync builds batch by batch ---------------------------------
     def build(self, ids: list[int]) -> list[dict]:
         wanted = [self._position[pk] for pk in ids]
+        # The first batch waits for the children's whole shares: Meilisearch indexing
+        # beside them would take the cores they need (issue 4 benchmark).
         for child in self._children:
             child.receive_until(self._ready, set(range(child.start, child.end)))
         missing = [p for p in wanted if p not in self._ready]
@@ -84,11 +86,11 @@ class PlanDocuments:
         return docs
 
     def _encode_positions(self, positions: list[int]) -> list[bytes]:
-        """In a child: the documents as JSON objects without id, uuid and slug (not known
-        yet when the children start; build puts them in),
-        so the importing process neither unpickles nor encodes them again. A document with a
-        coordinate that JSON cannot carry fails the child: the importer builds that share
-        itself, and the push refuses the document as it always does (search.client)."""
+        """In a child: the documents as JSON objects without id, uuid and slug (not known yet
+        when the children start; build puts them in), so the importing process neither
+        unpickles nor encodes them again. A document with a coordinate that JSON cannot
+        carry fails the child: the importer builds that share itself, and the push refuses
+        the document as it always does (search.client)."""
         encoded = []
         for doc in self._build_positions(positions):
             del doc["id"], doc["uuid"], doc["slug"]
@@ -102,9 +104,7 @@ class PlanDocuments:
         from search.index import document_from_values, folded_text_prefetch
 
         items = self._items
-        folded_text_prefetch(
-            text for p in positions for text in (lambda v: (v["name"], v["organisation"], v["street"], v["town"], v["description_de"]))(items[p])
-        )
+        folded_text_prefetch(items[p][name] for p in positions for name in ("name", "organisation", "street", "town", "description_de"))
         ids = self._lookups.ids
         docs = []
         for position in positions:

@@ -93,7 +93,6 @@ class GazetteerGeocoder(Geocoder):
             raise found
         return found
 
-
     def _town_in_memory(self, name: str, state: str) -> Located | None:
         # directory.geo.town_lookup over the preloaded places (tests compare the two).
         places = [p for p in self._places.get(normalise_name(name or ""), []) if not state or p[4] == state]

@@ -14,21 +14,33 @@ deletes the rows it applied. So:
   `run_local` on every start) drains whatever a dead process left behind;
 - a failed Meilisearch task is logged with its uid and error and kept on the queue rows
   (`last_error`, `attempts`, `next_attempt_at`); a failing batch is split so that one bad
-  document does not hold back the others.
+  document does not hold back the others;
+- pushes never overtake each other with older data: each batch reads its documents and
+  hands them to Meilisearch under one lock shared by every process (`push_lock`), and
+  Meilisearch applies an index's tasks in the order they were enqueued. A commit's own
+  push reads after that commit, so the last document enqueued for a contact is never
+  older than its last commit. Without the lock, an import's push that read the contacts
+  before another import committed could reach Meilisearch after that import's push and
+  leave the older documents in the index (seen on PostgreSQL in CI).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
 import logging
+import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Protocol
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -66,14 +78,21 @@ class PreparedDocuments(Protocol):
 
 class _PreparedPush:
     """The on-commit push of a transaction that handed in prepared documents (see
-    contacts_changed). Kept in Django's on-commit list, so a rollback discards it."""
+    contacts_changed). Kept in Django's on-commit list, so a rollback discards it.
 
-    def __init__(self, documents: PreparedDocuments):
+    `queued` holds, per prepared contact, the queue rows that were there when the
+    transaction queued it (its own and any committed before). A prepared document is used
+    only while the contact's queue rows are still exactly these: a row added since means a
+    later commit changed the contact, a row gone means another push has already sent a
+    document at least as new; either way the push reads the contact from the database."""
+
+    def __init__(self, documents: PreparedDocuments, queued: dict[int, set[int]]):
         self.documents = documents
+        self.queued = queued
 
     def __call__(self) -> None:
         try:
-            _push_after_commit(self.documents)
+            _push_after_commit(self)
         finally:
             close = getattr(self.documents, "close", None)
             if close is not None:
@@ -106,12 +125,23 @@ def contacts_changed(contact_ids: Iterable[int], *, documents: PreparedDocuments
         for start in range(0, len(ids), 5000):
             cursor.executemany(sql, [(pk, now) for pk in ids[start : start + 5000]])
     if documents is not None and documents.ids:
-        transaction.on_commit(_PreparedPush(documents), robust=True)
+        transaction.on_commit(_PreparedPush(documents, _queue_rows(documents.ids)), robust=True)
     else:
         transaction.on_commit(_push_after_commit, robust=True)
 
 
-def _push_after_commit(prepared: PreparedDocuments | None = None) -> None:
+def _queue_rows(contact_ids: Iterable[int]) -> dict[int, set[int]]:
+    """The queue rows of these contacts, as this transaction sees them."""
+    ids = sorted(contact_ids)
+    rows: dict[int, set[int]] = {}
+    for start in range(0, len(ids), 5000):  # SQLite's limit on query parameters
+        chunk = IndexQueue.objects.filter(contact_id__in=ids[start : start + 5000])
+        for row_id, contact_id in chunk.values_list("id", "contact_id"):
+            rows.setdefault(contact_id, set()).add(row_id)
+    return rows
+
+
+def _push_after_commit(prepared: _PreparedPush | None = None) -> None:
     report = push_pending(prepared=prepared)
     if not report.ok:
         ensure_drainer()
@@ -119,6 +149,50 @@ def _push_after_commit(prepared: PreparedDocuments | None = None) -> None:
 
 def index_uid() -> str:
     return settings.MEILISEARCH_INDEX
+
+
+_thread_push_lock = threading.Lock()
+
+
+def _new_thread_lock_after_fork() -> None:
+    global _thread_push_lock
+    _thread_push_lock = threading.Lock()  # a child is one thread; the parent's may be held
+
+
+os.register_at_fork(after_in_child=_new_thread_lock_after_fork)
+
+
+@contextlib.contextmanager
+def push_lock() -> Iterator[None]:
+    """Held while a batch reads its documents and enqueues them (see the module docstring).
+
+    One lock for every process that pushes to this index: a PostgreSQL advisory lock (any
+    number of machines), or for SQLite, whose processes share one machine, a file lock
+    beside the database. Both go with a dead process. Not reentrant."""
+    with _thread_push_lock:
+        if connection.vendor == "postgresql":
+            key = int.from_bytes(hashlib.sha256(f"lotse-index-push:{index_uid()}".encode()).digest()[:8], "big", signed=True)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_lock(%s)", [key])
+            try:
+                yield
+            finally:
+                try:
+                    with connection.cursor() as cursor:
+                        cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+                except DatabaseError:
+                    pass  # the connection is gone, and the session's lock with it
+            return
+        name = str(connection.settings_dict["NAME"])
+        if connection.vendor != "sqlite" or name == ":memory:" or name.startswith("file:"):
+            yield  # one process: the thread lock is all there is to share
+            return
+        with open(Path(f"{name}.index-push.lock"), "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 _ensured: set[str] = set()
@@ -150,7 +224,7 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(2 ** max(attempts, 0), MAX_BACKOFF))
 
 
-def push_pending(*, include_not_due: bool = False, prepared: PreparedDocuments | None = None) -> PushReport:
+def push_pending(*, include_not_due: bool = False, prepared: _PreparedPush | None = None) -> PushReport:
     """Apply every due queue row to the index. Never raises for Meilisearch trouble.
 
     Upserts are sent batch after batch without waiting in between, then waited for once at
@@ -168,29 +242,30 @@ def push_pending(*, include_not_due: bool = False, prepared: PreparedDocuments |
     sent: list[tuple[int, list[dict], dict[int, list[int]]]] = []  # (task uid, documents, queue rows)
     try:
         while True:
-            due = IndexQueue.objects.filter(id__gt=floor, id__lte=ceiling)
-            if not include_not_due:
-                due = due.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now()))
-            # Prepared documents (an import's) are in memory already: bigger batches, fewer
-            # round trips. Documents read back from the database stay at BATCH per chunk.
-            limit = BATCH * 5 if prepared is not None and prepared.ids else BATCH
-            rows = list(due.order_by("id").values_list("id", "contact_id")[:limit])
-            if not rows:
-                break
-            floor = rows[-1][0]
-            try:
-                ensure_index()
-            except (MeiliUnavailable, MeiliError) as exc:
-                _postpone([r[0] for r in rows], sent, exc, report)
-                return report
-            by_contact: dict[int, list[int]] = {}
-            for row_id, contact_id in rows:
-                by_contact.setdefault(contact_id, []).append(row_id)
-            try:
-                _apply(by_contact, report, sent, prepared)
-            except MeiliUnavailable as exc:
-                _postpone([r[0] for r in rows], sent, exc, report)
-                return report
+            with push_lock():
+                due = IndexQueue.objects.filter(id__gt=floor, id__lte=ceiling)
+                if not include_not_due:
+                    due = due.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now()))
+                # Prepared documents (an import's) are in memory already: bigger batches, fewer
+                # round trips. Documents read back from the database stay at BATCH per chunk.
+                limit = BATCH * 5 if prepared is not None and prepared.documents.ids else BATCH
+                rows = list(due.order_by("id").values_list("id", "contact_id")[:limit])
+                if not rows:
+                    break
+                floor = rows[-1][0]
+                try:
+                    ensure_index()
+                except (MeiliUnavailable, MeiliError) as exc:
+                    _postpone([r[0] for r in rows], sent, exc, report)
+                    return report
+                by_contact: dict[int, list[int]] = {}
+                for row_id, contact_id in rows:
+                    by_contact.setdefault(contact_id, []).append(row_id)
+                try:
+                    _apply(by_contact, report, sent, prepared)
+                except MeiliUnavailable as exc:
+                    _postpone([r[0] for r in rows], sent, exc, report)
+                    return report
         _settle(sent, report)
     except MeiliUnavailable as exc:
         _postpone([], sent, exc, report)
@@ -206,11 +281,18 @@ def _postpone(row_ids: list[int], sent: list, exc: Exception, report: PushReport
     logger.warning("index sync postponed, %d queued changes wait: %s", IndexQueue.objects.count(), exc)
 
 
-def _apply(by_contact: dict[int, list[int]], report: PushReport, sent: list, prepared: PreparedDocuments | None) -> None:
+def _apply(by_contact: dict[int, list[int]], report: PushReport, sent: list | None, prepared: _PreparedPush | None) -> None:
+    """Build and enqueue the documents of one batch; the caller holds push_lock. The upsert
+    task goes on `sent`, to be waited for later; without `sent` it is waited for here."""
     uid = index_uid()
-    known = prepared.ids if prepared is not None else set()
-    ready = prepared.build([pk for pk in by_contact if pk in known]) if known else []
-    rest = [pk for pk in by_contact if pk not in known]
+    ready = []
+    if prepared is not None and prepared.documents.ids:
+        known = [pk for pk in by_contact if pk in prepared.documents.ids]
+        current = _queue_rows(known) if known else {}
+        unchanged = [pk for pk in known if current.get(pk) == prepared.queued.get(pk)]
+        ready = prepared.documents.build(unchanged) if unchanged else []
+    built = {doc["id"] for doc in ready}
+    rest = [pk for pk in by_contact if pk not in built]
     docs = ready + [doc for chunk in documents(rest, chunk=BATCH) for doc in chunk] if rest else ready
     active = {doc["id"] for doc in docs}
     gone = sorted(set(by_contact) - active)
@@ -219,7 +301,9 @@ def _apply(by_contact: dict[int, list[int]], report: PushReport, sent: list, pre
         client.run_task("POST", f"/indexes/{uid}/documents/delete-batch", json=gone)
         report.deleted += len(gone)
         _done([row for pk in gone for row in by_contact[pk]])
-    if docs:
+    if docs and sent is None:
+        _upsert(uid, docs, by_contact, report)
+    elif docs:
         try:
             enqueued = client.call("POST", f"/indexes/{uid}/documents", admin=True, json=docs, params={"primaryKey": "id"}, timeout=60)
         except MeiliError:
@@ -229,14 +313,15 @@ def _apply(by_contact: dict[int, list[int]], report: PushReport, sent: list, pre
 
 
 def _settle(sent: list, report: PushReport) -> None:
-    """Wait for the sent upserts; a failed one is retried in halves (see _upsert)."""
-    uid = index_uid()
+    """Wait for the sent upserts. A failed one is sent again in halves (see _upsert), from
+    the database: what was sent may be older than what has been committed since."""
     while sent:
         task_uid, docs, by_contact = sent[0]
         try:
             client.wait_for_task(task_uid)
         except MeiliError:
-            _upsert(uid, docs, by_contact, report)
+            with push_lock():
+                _apply(by_contact, report, None, None)
             sent.pop(0)
             continue
         sent.pop(0)

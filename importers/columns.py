@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext as _
+
 from directory.text import german_fold
 
 CANONICAL = [
@@ -91,13 +93,15 @@ class MappingError(ValueError):
 def mapping_check(mapping: object) -> dict[str, str]:
     """A mapping must be {"header": "canonical column" or ""}; say exactly what is wrong."""
     if not isinstance(mapping, dict):
-        raise MappingError('the mapping must be a JSON object like {"Their header": "name"}')
+        raise MappingError(_('die Zuordnung muss ein JSON-Objekt sein, z. B. {"Spaltenüberschrift": "name"}'))
     checked = {}
     for theirs, ours in mapping.items():
         ours = "" if ours is None else ours
         if not isinstance(ours, str):
-            raise MappingError(f'mapping for "{theirs}": use a column name as text, or "" to ignore it')
+            raise MappingError(_('Zuordnung für "%(theirs)s": bitte einen Spaltennamen als Text angeben, oder "" zum Ignorieren')
+                               % {"theirs": theirs})
         if ours and ours not in CANONICAL:
-            raise MappingError(f'mapping for "{theirs}": "{ours}" is not a canonical column; use one of {", ".join(CANONICAL)}')
+            raise MappingError(_('Zuordnung für "%(theirs)s": "%(ours)s" ist keine Standardspalte; möglich sind %(columns)s')
+                               % {"theirs": theirs, "ours": ours, "columns": ", ".join(CANONICAL)})
         checked[str(theirs)] = ours
     return checked

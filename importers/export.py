@@ -11,6 +11,8 @@ import csv
 import io
 import json
 
+from django.utils.translation import gettext as _
+
 from directory.models import Source
 from importers.columns import CANONICAL
 from importers.sync import source_snapshot
@@ -49,9 +51,9 @@ def export_rows(*, source_slug: str | None = None) -> list[dict[str, str]]:
 
 def contacts_export(*, fmt: str = "csv", source_slug: str | None = None) -> bytes:
     if fmt not in FORMATS:
-        raise ValueError(f'"{fmt}" is not an export format; use one of {", ".join(FORMATS)}')
+        raise ValueError(_('"%(format)s" ist kein Exportformat; möglich sind %(formats)s') % {"format": fmt, "formats": ", ".join(FORMATS)})
     if source_slug and not Source.objects.filter(slug=source_slug).exists():
-        raise ValueError(f'there is no source "{source_slug}"')
+        raise ValueError(_('es gibt keine Quelle "%(source)s"') % {"source": source_slug})
     rows = export_rows(source_slug=source_slug)
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=1).encode()

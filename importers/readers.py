@@ -3,7 +3,8 @@
 CSV (delimiter `;`, `,` or tab; UTF-8, UTF-8 with BOM or Windows-1252, the encoding of an
 Excel export on a German Windows machine), XLSX (openpyxl in read-only mode, after a zip
 bomb check) and JSON (a list of objects). Every problem is a ReadError whose message says
-what is wrong and what to do.
+what is wrong and what to do, in the active language (German source strings, English in
+locale/en; see importers/validate.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.conf import settings
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
@@ -45,6 +48,11 @@ class Table:
     details: dict[str, str] = field(default_factory=dict)
 
 
+def grouped(value: int) -> str:
+    """A count with thousands separators: 1,000 in English, 1.000 in German."""
+    return number_format(value, force_grouping=True)
+
+
 def _limit(name: str, default: int) -> int:
     return int(getattr(settings, name, default))
 
@@ -53,17 +61,18 @@ def table_read(data: bytes, filename: str = "") -> Table:
     max_bytes = _limit("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
     if len(data) > max_bytes:
         raise ReadError(
-            f"the file is {len(data):,} bytes; the limit is {max_bytes:,} bytes (IMPORT_MAX_BYTES); split it into smaller files"
+            _("die Datei hat %(size)s Bytes; erlaubt sind höchstens %(limit)s Bytes (IMPORT_MAX_BYTES); bitte in kleinere Dateien aufteilen")
+            % {"size": grouped(len(data)), "limit": grouped(max_bytes)}
         )
     if not data.strip(b"\xef\xbb\xbf \t\r\n"):
-        raise ReadError("the file is empty")
+        raise ReadError(_("die Datei ist leer"))
     name = filename.lower()
     if data.startswith(XLSX_MAGIC):
         table = _read_xlsx(data)
     elif data.startswith(OLE_MAGIC) or name.endswith(".xls"):
-        raise ReadError('old Excel files (.xls) cannot be read; in Excel use "Save as" → "Excel workbook (.xlsx)"')
+        raise ReadError(_('alte Excel-Dateien (.xls) können nicht gelesen werden; in Excel bitte "Speichern unter" → "Excel-Arbeitsmappe (.xlsx)" wählen'))
     elif name.endswith(".xlsx"):
-        raise ReadError("the file is named .xlsx but is not an Excel workbook; export it again from Excel")
+        raise ReadError(_("die Datei heißt .xlsx, ist aber keine Excel-Arbeitsmappe; bitte erneut aus Excel exportieren"))
     else:
         text = _decode(data)
         stripped = text.lstrip()
@@ -77,9 +86,9 @@ def table_read(data: bytes, filename: str = "") -> Table:
 
 def _decode(data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ReadError('the file is encoded as UTF-16; save it as "CSV UTF-8" (or as .xlsx) and try again')
+        raise ReadError(_('die Datei ist als UTF-16 kodiert; bitte als "CSV UTF-8" (oder als .xlsx) speichern und erneut versuchen'))
     if b"\x00" in data[:8192]:
-        raise ReadError("the file holds binary data, not text; upload a CSV, XLSX or JSON file")
+        raise ReadError(_("die Datei enthält Binärdaten, keinen Text; bitte eine CSV-, XLSX- oder JSON-Datei hochladen"))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -89,12 +98,12 @@ def _decode(data: bytes) -> str:
             text = data.decode("cp1252")
         except UnicodeDecodeError as exc:
             raise ReadError(
-                f"byte {exc.start + 1} of the file is neither UTF-8 nor Windows-1252 text; "
-                'save it as "CSV UTF-8" and try again'
+                _('Byte %(byte)s der Datei ist weder UTF-8 noch Windows-1252; bitte als "CSV UTF-8" speichern und erneut versuchen')
+                % {"byte": exc.start + 1}
             ) from None
     controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\t\r\n")
     if controls:
-        raise ReadError("the file holds binary data, not text; upload a CSV, XLSX or JSON file")
+        raise ReadError(_("die Datei enthält Binärdaten, keinen Text; bitte eine CSV-, XLSX- oder JSON-Datei hochladen"))
     return text
 
 
@@ -114,14 +123,15 @@ def _read_csv(text: str) -> Table:
         for number, cells in enumerate(reader, start=2):
             if len(cells) > max_columns:
                 raise ReadError(
-                    f"row {number} has {len(cells):,} cells; a file may have at most {max_columns} columns "
-                    f"(the header has {len(headers)})"
+                    _("Zeile %(row)s hat %(cells)s Zellen; eine Datei darf höchstens %(max)s Spalten haben (die Kopfzeile hat %(header)s)")
+                    % {"row": number, "cells": grouped(len(cells)), "max": max_columns, "header": len(headers)}
                 )
             if not any(c.strip() for c in cells):
                 continue
             rows.append((number, [Cell(c) for c in cells]))
     except csv.Error as exc:
-        raise ReadError(f"row {reader.line_num}: the CSV cannot be read ({exc}); check its quotes") from None
+        raise ReadError(_("Zeile %(row)s: die CSV-Datei kann nicht gelesen werden (%(error)s); bitte die Anführungszeichen prüfen")
+                        % {"row": reader.line_num, "error": exc}) from None
     return Table("csv", headers, rows, {"delimiter": DELIMITER_NAMES[delimiter]})
 
 
@@ -129,20 +139,23 @@ def _read_json(text: str) -> Table:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ReadError(f"the JSON is invalid at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        raise ReadError(_("das JSON ist ungültig in Zeile %(line)s, Spalte %(column)s: %(error)s")
+                        % {"line": exc.lineno, "column": exc.colno, "error": exc.msg}) from None
     if isinstance(data, dict) and isinstance(data.get("contacts"), list):
         data = data["contacts"]
     if not isinstance(data, list):
-        raise ReadError('a JSON import must be a list of objects, e.g. [{"name": "…", "scope": "national", …}]')
+        raise ReadError(_('ein JSON-Import muss eine Liste von Objekten sein, z. B. [{"name": "…", "scope": "national", …}]'))
     headers: list[str] = []
     seen = set()
     rows = []
     max_columns = _limit("IMPORT_MAX_COLUMNS", 200)
     for number, item in enumerate(data, start=1):
         if not isinstance(item, dict):
-            raise ReadError(f"row {number}: expected an object with column names as keys, found {type(item).__name__}")
+            raise ReadError(_("Zeile %(row)s: erwartet wird ein Objekt mit den Spaltennamen als Schlüsseln, gefunden: %(type)s")
+                            % {"row": number, "type": type(item).__name__})
         if len(item) > max_columns:
-            raise ReadError(f"row {number} has {len(item):,} keys; a file may have at most {max_columns} columns")
+            raise ReadError(_("Zeile %(row)s hat %(keys)s Schlüssel; eine Datei darf höchstens %(max)s Spalten haben")
+                            % {"row": number, "keys": grouped(len(item)), "max": max_columns})
         for key in item:
             if key not in seen:
                 seen.add(key)
@@ -175,21 +188,22 @@ def _zip_bomb_check(data: bytes) -> None:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, ValueError):
-        raise ReadError("the Excel workbook is damaged (not a valid zip archive); export it again from Excel") from None
+        raise ReadError(_("die Excel-Arbeitsmappe ist beschädigt (kein gültiges ZIP-Archiv); bitte erneut aus Excel exportieren")) from None
     total = sum(info.file_size for info in infos)
     if total > max_total:
         raise ReadError(
-            f"the workbook unpacks to {total:,} bytes; the limit is {max_total:,} (IMPORT_MAX_XLSX_UNCOMPRESSED); "
-            "it may be a zip bomb, or split it into smaller files"
+            _("entpackt wäre die Arbeitsmappe %(total)s Bytes groß; erlaubt sind höchstens %(max)s (IMPORT_MAX_XLSX_UNCOMPRESSED); "
+              "vielleicht ist sie eine ZIP-Bombe, sonst bitte in kleinere Dateien aufteilen")
+            % {"total": grouped(total), "max": grouped(max_total)}
         )
     for info in infos:
         if info.compress_size and info.file_size / info.compress_size > max_ratio and info.file_size > 1024 * 1024:
             raise ReadError(
-                f'the workbook part "{info.filename}" is compressed {info.file_size // info.compress_size}:1; '
-                "that is a zip bomb, not a contact list"
+                _('der Teil "%(part)s" der Arbeitsmappe ist im Verhältnis %(ratio)s:1 komprimiert; das ist eine ZIP-Bombe, keine Kontaktliste')
+                % {"part": info.filename, "ratio": info.file_size // info.compress_size}
             )
     if not any(info.filename.startswith("xl/worksheets/") for info in infos):
-        raise ReadError("the file is a zip archive but not an Excel workbook; upload an .xlsx file")
+        raise ReadError(_("die Datei ist ein ZIP-Archiv, aber keine Excel-Arbeitsmappe; bitte eine .xlsx-Datei hochladen"))
 
 
 def _xlsx_text(value) -> str:
@@ -213,7 +227,8 @@ def _read_xlsx(data: bytes) -> Table:
         # so it can be reported instead of silently importing a cached value.
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many types for broken workbooks
-        raise ReadError(f"the Excel workbook cannot be read ({type(exc).__name__}); export it again from Excel") from None
+        raise ReadError(_("die Excel-Arbeitsmappe kann nicht gelesen werden (%(error)s); bitte erneut aus Excel exportieren")
+                        % {"error": type(exc).__name__}) from None
     try:
         sheet = workbook.worksheets[0]
         max_columns = _limit("IMPORT_MAX_COLUMNS", 200)
@@ -221,7 +236,8 @@ def _read_xlsx(data: bytes) -> Table:
         rows = []
         for number, row in enumerate(sheet.iter_rows(), start=1):
             if len(row) > max_columns and any(c.value not in (None, "") for c in row[max_columns:]):
-                raise ReadError(f"row {number} has {len(row):,} cells; a file may have at most {max_columns} columns")
+                raise ReadError(_("Zeile %(row)s hat %(cells)s Zellen; eine Datei darf höchstens %(max)s Spalten haben")
+                                % {"row": number, "cells": grouped(len(row)), "max": max_columns})
             cells = [
                 Cell(
                     _xlsx_text(c.value),
@@ -245,11 +261,12 @@ def _read_xlsx(data: bytes) -> Table:
 
 def _check_shape(table: Table) -> None:
     if table.format == "json" and not table.rows:
-        raise ReadError("the JSON list is empty; there is nothing to import")
+        raise ReadError(_("die JSON-Liste ist leer; es gibt nichts zu importieren"))
     if not any(h.strip() for h in table.headers):
-        raise ReadError("the file has no header row; the first row must name the columns (e.g. name, scope, kinds)")
+        raise ReadError(_("die Datei hat keine Kopfzeile; die erste Zeile muss die Spalten benennen (z. B. name, scope, kinds)"))
     if not table.rows:
-        raise ReadError("the file has a header but no rows; there is nothing to import")
+        raise ReadError(_("die Datei hat eine Kopfzeile, aber keine Zeilen; es gibt nichts zu importieren"))
     max_rows = _limit("IMPORT_MAX_ROWS", 100_000)
     if len(table.rows) > max_rows:
-        raise ReadError(f"the file has {len(table.rows):,} rows; the limit is {max_rows:,} (IMPORT_MAX_ROWS)")
+        raise ReadError(_("die Datei hat %(rows)s Zeilen; erlaubt sind höchstens %(max)s (IMPORT_MAX_ROWS)")
+                        % {"rows": grouped(len(table.rows)), "max": grouped(max_rows)})

@@ -16,6 +16,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from directory.models import Source
 from importers.columns import MappingError, mapping_check
@@ -179,7 +180,8 @@ def _plan(report: ImportReport, validation: Validation | None, *, source_slug, d
 
 def _validate(report: ImportReport, *, data, filename, source_slug, mapping, progress, fingerprints: bool) -> Validation | None:
     if not SOURCE_SLUG.match(source_slug or ""):
-        report.errors = [RowError(None, None, source_slug, "is not a source name; use lowercase letters, digits and hyphens (e.g. weisser-ring)")]
+        report.errors = [RowError(None, None, source_slug, _(
+            "ist kein Quellenname; bitte Kleinbuchstaben, Ziffern und Bindestriche verwenden (z. B. weisser-ring)"))]
         return None
     try:
         checked = mapping_check(mapping) if mapping else None
@@ -220,7 +222,7 @@ def _apply_once(report: ImportReport, validation: Validation, *, source_slug: st
     documents = None
     try:
         with transaction.atomic():
-            source, _ = Source.objects.get_or_create(slug=source_slug, defaults={"name": source_slug})
+            source, _created = Source.objects.get_or_create(slug=source_slug, defaults={"name": source_slug})
             source = Source.objects.select_for_update().get(pk=source.pk)
             plan = plan_build(
                 source=source, source_slug=source_slug, records=validation.records, invalid_keys=validation.invalid_keys, deactivate=deactivate,
@@ -232,7 +234,8 @@ def _apply_once(report: ImportReport, validation: Validation, *, source_slug: st
                 _search_sync(changed, documents)
             report.applied_at = timezone.now()  # still under the source lock: commit order
     except PlanChanged:
-        report.errors = report.errors + [RowError(None, None, "", "the directory changed since the preview; run the preview again and check it")]
+        report.errors = report.errors + [RowError(None, None, "", _(
+            "das Verzeichnis hat sich seit dem Probelauf geändert; bitte den Probelauf wiederholen und das Ergebnis prüfen"))]
         report.plan = plan
         report.counts.update(plan.counts)
         report.options["skip_invalid"] = False  # nothing was applied: the report must say refused

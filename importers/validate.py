@@ -6,6 +6,12 @@ write them: states by name, short code, ISO code or AGS; districts by AGS or by 
 (unambiguous within the row's state); taxonomy terms by slug or German/English label;
 lists split on ";" or ","; German phone notations; ja/nein/x; 24.11.2026.
 
+Messages are German source strings (English in locale/en), rendered with gettext when an
+error is found, in the language active then: the admin user's, or LANGUAGE_CODE on the
+command line. Forked children inherit the parent's active language, and only plain strings
+cross back to it (no lazy objects through pickle). Memos hold parse results, never
+messages, so one process can validate in both languages.
+
 Identity of a row within its source: its source id (the `source_id` column, stored as
 Contact.external_id). A row without a source id is identified by its normalised name
 (directory.text.normalise_name: folded, lowercase, no punctuation) plus its postcode, so
@@ -19,13 +25,15 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import accumulate
+from itertools import accumulate, pairwise
 
 import opening_hours
 import orjson
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from directory.geo import AmbiguousPlace
 from directory.models import Channel, ContactKind, District, IncidentType, Scope, State, TargetGroup
@@ -92,13 +100,19 @@ class RowError:
     row: int | None
     column: str | None
     value: str
-    reason: str
+    reason: str  # in the language active when the error was found, as is `message`
+    message: str = field(default="", compare=False)
 
-    @property
-    def message(self) -> str:
+    def __post_init__(self):
+        if not self.message:
+            # Rendered now, not on access: the language active now is the one the reason
+            # was written in (a child process or a later request may have another).
+            object.__setattr__(self, "message", self._render())
+
+    def _render(self) -> str:
         where = ", ".join(part for part in (
-            f"row {self.row}" if self.row is not None else "",
-            f'column "{self.column}"' if self.column else "",
+            _("Zeile %(row)s") % {"row": self.row} if self.row is not None else "",
+            _('Spalte "%(column)s"') % {"column": self.column} if self.column else "",
         ) if part)
         shown = self.value if len(self.value) <= 80 else self.value[:77] + "…"
         what = f'"{shown}" {self.reason}' if self.value else self.reason
@@ -183,21 +197,23 @@ def header_resolve(table: Table, mapping: dict | None) -> tuple[dict[int, str], 
     for index, header in enumerate(table.headers):
         if not header.strip():
             if any(index < len(cells) and cells[index].text.strip() for _, cells in table.rows):
-                errors.append(RowError(1 if table.format != "json" else None, f"#{index + 1}", "", "has values but no header; name the column or delete it"))
+                errors.append(RowError(1 if table.format != "json" else None, f"#{index + 1}", "", _("hat Werte, aber keine Überschrift; bitte die Spalte benennen oder löschen")))
             continue
         column = canonical_column(header, mapping)
         if column is None:
-            errors.append(RowError(None, header, "", 'is not a known column; rename it to a canonical column (see fixtures/import/README.md) or map it with a mapping file (--mapping)'))
+            errors.append(RowError(None, header, "", _("ist keine bekannte Spalte; bitte in eine Standardspalte umbenennen (siehe fixtures/import/README.md) "
+                                                         "oder mit einer Zuordnungsdatei zuordnen (--mapping)")))
         elif column == "":
             continue  # the mapping says: ignore this column
         elif column in seen:
-            errors.append(RowError(None, header, "", f'means the same as column "{seen[column]}"; keep one of them'))
+            errors.append(RowError(None, header, "", _('bedeutet dasselbe wie Spalte "%(other)s"; bitte nur eine der beiden behalten') % {"other": seen[column]}))
         else:
             seen[column] = header
             columns[index] = column
     missing = [c for c in REQUIRED if c not in seen]
     if missing:
-        errors.append(RowError(None, None, "", f'the file has no column for {", ".join(missing)} (required: {", ".join(REQUIRED)})'))
+        errors.append(RowError(None, None, "", _("die Datei hat keine Spalte für %(missing)s (erforderlich: %(required)s)") % {
+            "missing": ", ".join(missing), "required": ", ".join(REQUIRED)}))
     return columns, errors
 
 
@@ -249,7 +265,7 @@ def rows_validate(table: Table, *, mapping: dict | None = None, progress=None, k
             dealt[owners[run % len(owners)]].extend(range(start, min(start + DEAL, len(rows))))
         order = [p for share in dealt for p in share]
         bounds = list(accumulate((len(share) for share in dealt), initial=0))
-        ranges = [(start, end) for start, end in zip(bounds, bounds[1:]) if start < end]
+        ranges = [(start, end) for start, end in pairwise(bounds) if start < end]
         reference.gazetteer.preload_towns()
 
     def outcomes(positions: list[int]) -> list[RowOutcome]:
@@ -281,14 +297,15 @@ def rows_validate(table: Table, *, mapping: dict | None = None, progress=None, k
         number, key, record, row_errors, row_warnings, name = by_row[index]
         result.warnings.extend(row_warnings)
         if key and key in first_seen:
-            column, what = ("source_id", "source id") if key[0] == "id" else ("name", "name and postcode")
+            column = "source_id" if key[0] == "id" else "name"
+            also = DUPLICATE_ID if key[0] == "id" else DUPLICATE_NAME
             shown = key[1] if key[0] == "id" else name
-            row_errors = row_errors + [RowError(number, headers.get(column, column), shown, f"also appears in row {first_seen[key]}; each {what} may appear only once in a file")]
+            row_errors = row_errors + [RowError(number, headers.get(column, column), shown, _(also) % {"row": first_seen[key]})]
             earlier = records_by_key.pop(key, None)
             if earlier is not None:
                 result.records.remove(earlier)
                 result.invalid_rows.add(earlier.row)
-            result.errors.append(RowError(first_seen[key], headers.get(column), shown, f"also appears in row {number}; each {what} may appear only once in a file"))
+            result.errors.append(RowError(first_seen[key], headers.get(column), shown, _(also) % {"row": number}))
             record = None
         elif key:
             first_seen[key] = number
@@ -304,6 +321,31 @@ def rows_validate(table: Table, *, mapping: dict | None = None, progress=None, k
     position = {header: index for index, header in reversed(list(enumerate(table.headers)))}
     result.errors.sort(key=lambda e: (e.row or 0, position.get(e.column, len(position))))
     return result
+
+
+DUPLICATE_ID = gettext_noop("steht auch in Zeile %(row)s; jede Quell-ID darf in einer Datei nur einmal vorkommen")
+DUPLICATE_NAME = gettext_noop(
+    "steht auch in Zeile %(row)s; jeder Name darf mit derselben Postleitzahl in einer Datei nur einmal vorkommen"
+)
+# What directory.services.coverage_errors says (English, and not translated there), as
+# German source strings. A reason missing here is shown as it is; a test checks that
+# every reason it can give is here.
+COVERAGE_REASONS = {
+    "a nationwide contact covers no single states or districts":
+        gettext_noop("ein bundesweiter Kontakt ist nicht für einzelne Bundesländer oder Kreise zuständig"),
+    "a state-wide contact needs the state(s) it covers":
+        gettext_noop("ein landesweiter Kontakt braucht die Bundesländer, für die er zuständig ist"),
+    "a state-wide contact covers no single districts":
+        gettext_noop("ein landesweiter Kontakt ist nicht für einzelne Kreise zuständig"),
+    "a district contact needs the district(s) it covers":
+        gettext_noop("ein kreisweiter Kontakt braucht die Kreise, für die er zuständig ist"),
+    "a district contact covers districts, not whole states":
+        gettext_noop("ein kreisweiter Kontakt ist für Kreise zuständig, nicht für ganze Bundesländer"),
+    "a local contact needs the district(s) it covers":
+        gettext_noop("ein lokaler Kontakt braucht die Kreise, für die er zuständig ist"),
+    "a local contact covers districts, not whole states":
+        gettext_noop("ein lokaler Kontakt ist für Kreise zuständig, nicht für ganze Bundesländer"),
+}
 
 
 # (row number, key, record or None, errors, warnings, the raw name): one row's check,
@@ -339,7 +381,8 @@ class RowParser:
         self.formulas = [column for column, cell in self.cells.items() if cell.formula or cell.text.lstrip().startswith("=")]
         extra = [c for c in cells[width:] if c.text.strip()]
         if extra:
-            self.errors.append(RowError(number, None, "", f"has {len(cells)} cells but the header has {width} columns; check for unquoted delimiters"))
+            self.errors.append(RowError(number, None, "", _("hat %(cells)s Zellen, die Kopfzeile aber nur %(width)s Spalten; bitte auf Trennzeichen ohne Anführungszeichen prüfen")
+                % {"cells": len(cells), "width": width}))
 
     # --- helpers ---------------------------------------------------------------------
     def raw(self, column: str) -> str:
@@ -373,15 +416,15 @@ class RowParser:
     # --- the row ---------------------------------------------------------------------
     def parse(self) -> ContactRecord | None:
         for column in self.formulas:
-            self.error(column, self.cells[column].text.strip(), "is a formula; formulas are not evaluated, enter the value itself")
+            self.error(column, self.cells[column].text.strip(), _("ist eine Formel; Formeln werden nicht ausgewertet, bitte den Wert selbst eintragen"))
         if self.errors:
             return None
         for column, limit in MAX_LENGTH.items():
             if len(self.raw(column)) > limit:
-                self.error(column, self.raw(column), f"is longer than {limit} characters")
+                self.error(column, self.raw(column), _("ist länger als %(limit)s Zeichen") % {"limit": limit})
         for column in REQUIRED:
             if not self.raw(column):
-                self.error(column, "", "is required")
+                self.error(column, "", _("darf nicht leer sein"))
         values = {
             "external_id": self.raw("source_id"),
             "name": self.raw("name"),
@@ -423,8 +466,9 @@ class RowParser:
                 state_objs = [self.reference.state_by_code[c] for c in covered_states]
                 district_objs = [self.reference.districts[a] for a in districts]
                 self.reference.memo[key] = coverage_errors(scope, state_objs, district_objs)
-            for reason in self.reference.memo[key]:
-                self.error("scope", self.raw("scope"), f"contradicts the coverage: {reason}")
+            for reason in self.reference.memo[key]:  # English, the same in any language: see COVERAGE_REASONS
+                shown = _(COVERAGE_REASONS[reason]) if reason in COVERAGE_REASONS else reason
+                self.error("scope", self.raw("scope"), _("passt nicht zum Zuständigkeitsgebiet: %(reason)s") % {"reason": shown})
             values["states"] = sorted(covered_states)
             values["districts"] = sorted(districts)
         if self.errors:
@@ -437,7 +481,8 @@ class RowParser:
             return None
         scope = SCOPES.get(normalise_name(raw).replace(" ", ""))
         if scope is None:
-            self.error("scope", raw, "is not a scope; use bundesweit, landesweit, kreisweit or lokal (national, state, district, local)")
+            self.error("scope", raw, _("ist keine Zuständigkeit; bitte bundesweit, landesweit, kreisweit oder lokal angeben "
+                                         "(national, state, district, local)"))
         return scope
 
     def states(self) -> list[str]:
@@ -445,7 +490,7 @@ class RowParser:
         for item in self.items("states"):
             state = self.reference.states.get(normalise_name(item))
             if state is None:
-                self.error("states", item, "is not a German state; use its name, short code (BY), ISO code (DE-BY) or AGS (09)")
+                self.error("states", item, _("ist kein Bundesland; bitte Name, Kürzel (BY), ISO-Code (DE-BY) oder AGS (09) angeben"))
             elif state.code not in codes:
                 codes.append(state.code)
         return codes
@@ -456,23 +501,28 @@ class RowParser:
             if item.isdigit():
                 district = self.reference.districts.get(item.zfill(5) if len(item) == 4 else item)
                 if district is None:
-                    self.error("districts", item, "is not a district key (AGS); use the 5-digit key such as 09162, or the name")
+                    self.error("districts", item, _("ist kein Kreisschlüssel (AGS); bitte den 5-stelligen Schlüssel wie 09162 oder den Namen angeben"))
                     continue
             else:
                 candidates = self.reference.district_names.get(normalise_name(item), [])
                 within = [d for d in candidates if not states or d.state.code in states]
                 if not within:
-                    where = f" in {', '.join(self.reference.state_by_code[c].name for c in states)}" if states and candidates else ""
-                    self.error("districts", item, f"is not a district{where}; use its AGS key (e.g. 09162) or its official name")
+                    if states and candidates:
+                        names = ", ".join(self.reference.state_by_code[c].name for c in states)
+                        reason = _("ist kein Kreis in %(states)s; bitte den AGS-Schlüssel (z. B. 09162) oder den amtlichen Namen angeben") % {"states": names}
+                    else:
+                        reason = _("ist kein Kreis; bitte den AGS-Schlüssel (z. B. 09162) oder den amtlichen Namen angeben")
+                    self.error("districts", item, reason)
                     continue
                 if len(within) > 1:
                     options = ", ".join(f"{d.ags} {d}" for d in within)
-                    self.error("districts", item, f"is ambiguous ({options}); use the AGS key")
+                    self.error("districts", item, _("ist mehrdeutig (%(options)s); bitte den AGS-Schlüssel angeben") % {"options": options})
                     continue
                 district = within[0]
             if states and district.state.code not in states:
                 names = ", ".join(self.reference.state_by_code[c].name for c in states)
-                self.error("districts", item, f"({district.short_name}) is in {district.state.name}, not in {names}")
+                self.error("districts", item, _("(%(district)s) liegt in %(state)s, nicht in %(states)s") % {
+                    "district": district.short_name, "state": district.state.name, "states": names})
                 continue
             if district.ags not in found:
                 found.append(district.ags)
@@ -491,7 +541,7 @@ class RowParser:
         located = None
         if postcode:
             if not re.fullmatch(r"[0-9]{5}", postcode):
-                self.error("postcode", postcode, "is not a postcode")
+                self.error("postcode", postcode, _("ist keine Postleitzahl; eine deutsche Postleitzahl hat 5 Ziffern"))
                 return None, None, ""
             key = ("postcode", postcode)
             if key not in self.reference.memo:
@@ -500,22 +550,23 @@ class RowParser:
                 self.reference.memo[key] = (found, states_of)
             located, postcode_states = self.reference.memo[key]
             if located is None:
-                self.error("postcode", postcode, "is not a known German postcode")
+                self.error("postcode", postcode, _("ist keine bekannte deutsche Postleitzahl"))
                 return None, None, ""
             if states and not postcode_states & set(states):
                 names = ", ".join(self.reference.state_by_code[c].name for c in states)
-                self.error("postcode", postcode, f"is not in {names}")
+                self.error("postcode", postcode, _("liegt nicht in %(states)s") % {"states": names})
                 return None, None, ""
             district = located.raw["district"]
         elif town:
             try:
                 located = self.reference.gazetteer.geocode({"city": town, "state": states[0] if len(states) == 1 else ""})
             except AmbiguousPlace as exc:
-                self.warn("town", town, f"lies in {len(exc.districts)} districts; add a postcode to place it on the map")
+                self.warn("town", town, _("liegt in %(count)s Kreisen; bitte eine Postleitzahl angeben, um den Ort auf der Karte zu zeigen") % {
+                    "count": len(exc.districts)})
             if located is not None:
                 district = located.raw["district"]
             else:
-                self.warn("town", town, "is not in the gazetteer; add a postcode to place it on the map")
+                self.warn("town", town, _("ist nicht im Ortsverzeichnis; bitte eine Postleitzahl angeben, um den Ort auf der Karte zu zeigen"))
         lat, lng = self.coordinates()
         if lat is not None:
             return lat, lng, district
@@ -536,10 +587,10 @@ class RowParser:
         try:
             lat, lng = float(raw_lat.replace(",", ".")), float(raw_lng.replace(",", "."))
         except ValueError:
-            self.error("lat" if raw_lat else "lng", f"{raw_lat} {raw_lng}".strip(), "is not a latitude/longitude pair; give both as decimal degrees")
+            self.error("lat" if raw_lat else "lng", f"{raw_lat} {raw_lng}".strip(), _("ist kein Paar aus Breite und Länge; bitte beide in Dezimalgrad angeben"))
             return None, None
         if not (47 <= lat <= 55.1 and 5.8 <= lng <= 15.1):
-            self.error("lat", f"{raw_lat}, {raw_lng}", "is not a point in Germany")
+            self.error("lat", f"{raw_lat}, {raw_lng}", _("ist kein Punkt in Deutschland"))
             return None, None
         return lat, lng
 
@@ -553,7 +604,7 @@ class RowParser:
             slug = memo[key]
             if slug is None:
                 known = ", ".join(sorted(set(self.reference.terms[column].values())))
-                self.error(column, item, f"is not known; use one of {known}")
+                self.error(column, item, _("ist nicht bekannt; möglich sind %(known)s") % {"known": known})
             elif slug not in slugs:
                 slugs.append(slug)
         return sorted(slugs)
@@ -567,7 +618,7 @@ class RowParser:
             return True
         if value in FALSE:
             return False
-        self.error(column, raw, "is not yes or no; use ja/nein, x, yes/no or 1/0")
+        self.error(column, raw, _("ist weder ja noch nein; bitte ja/nein, x, yes/no oder 1/0 angeben"))
         return None
 
     def date(self, column: str) -> str | None:
@@ -579,7 +630,7 @@ class RowParser:
                 return datetime.strptime(raw, pattern).date().isoformat()
             except ValueError:
                 continue
-        self.error(column, raw, "is not a date; write 24.11.2026 or 2026-11-24")
+        self.error(column, raw, _("ist kein Datum; bitte als 24.11.2026 oder 2026-11-24 schreiben"))
         return None
 
     def email(self) -> str:
@@ -588,7 +639,7 @@ class RowParser:
             try:
                 EMAIL(raw)
             except ValidationError:
-                self.error("email", raw, "is not an email address")
+                self.error("email", raw, _("ist keine E-Mail-Adresse"))
         return raw
 
     def url(self, column: str) -> str:
@@ -602,7 +653,7 @@ class RowParser:
         try:
             URL(raw)
         except ValidationError:
-            self.error(column, raw, "is not a web address; write it as https://…")
+            self.error(column, raw, _("ist keine Webadresse; bitte als https://… schreiben"))
         return raw
 
     def phones(self) -> list[str]:
@@ -611,7 +662,7 @@ class RowParser:
         for item in (p.strip() for p in self.raw("phone").split(";")):
             if not item:
                 continue
-            label, _, number = item.rpartition(":")
+            label, _colon, number = item.rpartition(":")
             key = ("phone", number)
             if key not in self.reference.memo:
                 try:
@@ -620,7 +671,7 @@ class RowParser:
                     self.reference.memo[key] = None
             e164 = self.reference.memo[key]
             if e164 is None:
-                self.error("phone", item, "is not a valid phone number; write it like 0711 5401-3003 or +49 711 54013003")
+                self.error("phone", item, _("ist keine gültige Telefonnummer; bitte wie 0711 5401-3003 oder +49 711 54013003 schreiben"))
                 continue
             phones.append(f"{label.strip()}: {e164}" if label.strip() else e164)
         return phones
@@ -630,7 +681,7 @@ class RowParser:
         for item in self.items("languages"):
             code = LANGUAGES.get(normalise_name(item).replace(" ", ""), item.lower())
             if not re.fullmatch(r"[a-z]{2,3}", code):
-                self.error("languages", item, "is not a language; use ISO 639-1 codes such as de, en, tr")
+                self.error("languages", item, _("ist keine Sprache; bitte ISO-639-1-Codes wie de, en, tr angeben"))
             elif code not in codes:
                 codes.append(code)
         return codes
@@ -641,6 +692,6 @@ class RowParser:
         if raw and key not in self.reference.memo:
             self.reference.memo[key] = opening_hours.validate(raw)
         if raw and not self.reference.memo[key]:
-            self.error("opening_hours", raw, 'is not in OpenStreetMap opening_hours syntax; e.g. "Mo-Fr 09:00-17:00; PH off"')
+            self.error("opening_hours", raw, _('entspricht nicht der OpenStreetMap-Syntax für Öffnungszeiten (opening_hours); z. B. "Mo-Fr 09:00-17:00; PH off"'))
         return raw
 

@@ -4,6 +4,7 @@ import csv
 import io
 
 import pytest
+from django.utils import translation
 
 from importers.services import import_run
 
@@ -30,6 +31,16 @@ ERFURT = row(source_id="ezra", name="ezra Opferberatung", scope="landesweit", st
 MUNICH = row(source_id="before", name="BEFORE Beratungsstelle", kinds="Opferberatung", scope="lokal", states="BY",
              districts="09162", postcode="80335", phone="(089) 4622 467-0")
 HOTLINE = row(source_id="hilfetelefon", name="Hilfetelefon Gewalt gegen Frauen", kinds="victim_support", scope="bundesweit", phone="116 016")
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Importer tests assert messages word for word in English, the wording they were
+    written in; German is the default (LANGUAGE_CODE) and has its own tests
+    (test_messages_german.py, which turns this off). Pages requested through the test
+    client still get the language the middleware picks (German unless asked otherwise)."""
+    with translation.override("en"):
+        yield
 
 
 def run(data, source="partner", *, dry_run=False, filename="contacts.csv", **kwargs):

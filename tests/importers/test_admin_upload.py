@@ -64,7 +64,8 @@ def test_confirm_refuses_when_the_directory_changed_since_the_preview(admin_clie
     preview = ImportRun.objects.get(dry_run=True)
     run(csv_bytes([ERFURT]))  # someone else imported meanwhile
     response = admin_client.post(CONFIRM, {"run": preview.pk, "sha256": preview.sha256})
-    assert "the directory changed since the preview; run the preview again and check it" in response.content.decode()
+    # The page speaks the admin's language: German by default (no Accept-Language).
+    assert "das Verzeichnis hat sich seit dem Probelauf geändert; bitte den Probelauf wiederholen" in response.content.decode()
     assert Contact.objects.count() == 1
 
 

@@ -54,7 +54,7 @@ def test_districts_by_unambiguous_name_within_the_state():
     assert list(Contact.objects.get().districts.values_list("ags", flat=True)) == ["09184"]
     ambiguous = run(csv_bytes([row(source_id="y", name="B", scope="kreisweit", states="BY", districts="München")]), dry_run=True)
     assert [e.message for e in ambiguous.errors] == [
-        'row 2, column "districts": "München" is ambiguous (09162 München (kreisfreie Stadt), 09184 München (Landkreis)); use the AGS key'
+        'row 2, column "districts": "München" is ambiguous (09162 München (independent city), 09184 München (rural district)); use the AGS key'
     ]
 
 

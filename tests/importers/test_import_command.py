@@ -14,9 +14,11 @@ from tests.importers.conftest import ERFURT, MUNICH, csv_bytes
 pytestmark = pytest.mark.django_db
 
 
-def call(*args):
+def call(*args, language="en"):
+    """The command speaks LANGUAGE_CODE (German) unless told otherwise; these tests assert
+    the English wording (--language en), test_messages_german.py the German one."""
     out, err = io.StringIO(), io.StringIO()
-    call_command("import_contacts", *args, stdout=out, stderr=err)
+    call_command("import_contacts", *args, *(("--language", language) if language else ()), stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
 
 

@@ -2,9 +2,21 @@ import json
 import sys
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from importers.services import import_run
+
+COUNTS = {
+    "created": gettext_noop("%(count)s neu"),
+    "updated": gettext_noop("%(count)s geändert"),
+    "unchanged": gettext_noop("%(count)s unverändert"),
+    "deactivated": gettext_noop("%(count)s deaktiviert"),
+    "invalid": gettext_noop("%(count)s fehlerhaft"),
+}
 
 
 class Command(BaseCommand):
@@ -17,8 +29,14 @@ class Command(BaseCommand):
         parser.add_argument("--skip-invalid", action="store_true", help="import the valid rows, report the rest")
         parser.add_argument("--mapping", help='JSON file {"their header": "canonical column"}')
         parser.add_argument("--no-deactivate", action="store_true", help="keep contacts that are missing from the file")
+        parser.add_argument("--language", choices=[code for code, _name in settings.LANGUAGES],
+                            help="language of the messages (default: LANGUAGE_CODE)")
 
     def handle(self, *args, **options):
+        with translation.override(options["language"] or settings.LANGUAGE_CODE):
+            self._import(options)
+
+    def _import(self, options):
         path = Path(options["file"])
         try:
             data = path.read_bytes()
@@ -33,24 +51,27 @@ class Command(BaseCommand):
             )
         self._print(report)
         if not report.ok:
-            raise CommandError(f"nothing imported: {len(report.errors)} error(s)")
+            raise CommandError(_("nichts importiert: %(count)s Fehler") % {"count": len(report.errors)})
 
     def _print(self, report):
         data = report.as_dict(change_limit=50)
         for change in data["changes"]["created"]:
-            self.stdout.write(f'+ row {change["row"]}: {change["name"]}')
+            self.stdout.write(_("+ Zeile %(row)s: %(name)s") % change)
         for change in data["changes"]["updated"]:
             fields = ", ".join(f"{f}: {old!r} → {new!r}" for f, (old, new) in change["fields"].items())
-            self.stdout.write(f'~ row {change["row"]}: {change["name"]} ({fields})')
+            self.stdout.write(_("~ Zeile %(row)s: %(name)s (%(fields)s)") % {**change, "fields": fields})
         for change in data["changes"]["deactivated"]:
-            self.stdout.write(f'- {change["name"]} (deactivated)')
+            self.stdout.write(_("- %(name)s (deaktiviert)") % change)
         for warning in report.warnings[:50]:
-            self.stdout.write(f"warning: {warning.message}")
+            self.stdout.write(_("Hinweis: %(message)s") % {"message": warning.message})
         for error in report.errors:
             self.stderr.write(error.message)
-        counts = ", ".join(f"{n} {k}" for k, n in report.counts.items())
-        verb = "would be" if report.dry_run or not report.applied else "were"
-        self.stdout.write(f"{report.rows} rows: {counts} ({verb} applied to source {report.source}; run {report.run_id})")
+        counts = ", ".join(_(COUNTS[k]) % {"count": n} for k, n in report.counts.items())
+        summary = (
+            _("%(rows)s Zeilen: %(counts)s (würden in Quelle %(source)s übernommen; Lauf %(run)s)") if report.dry_run or not report.applied
+            else _("%(rows)s Zeilen: %(counts)s (in Quelle %(source)s übernommen; Lauf %(run)s)")
+        )
+        self.stdout.write(summary % {"rows": report.rows, "counts": counts, "source": report.source, "run": report.run_id})
 
 
 class _progress:

@@ -13,7 +13,7 @@ from api.errors import ApiError
 from api.pagination import ApiPagination
 from api.query import FLAGS, contact_query
 from api.renderers import CSV_COLUMNS, ContactCSVRenderer, contact_row
-from api.serializers import ContactSerializer, DistrictSerializer, StateSerializer, TermSerializer
+from api.serializers import ContactSerializer, DistrictSerializer, StateSerializer, TermSerializer, contacts_data
 from api.throttles import ReadThrottle
 
 class ReadView:
@@ -61,15 +61,16 @@ class ContactListView(ReadView, generics.ListAPIView):
         return selectors.contacts_list(query=contact_query(self.request.query_params))
 
     def list(self, request, *args, **kwargs):
+        keys = selectors.contact_keys(self.get_queryset())
         if request.accepted_renderer.format == "csv":
-            return self._csv(self.get_queryset())
-        return super().list(request, *args, **kwargs)
+            return self._csv(keys)
+        return self.get_paginated_response(contacts_data(self.paginate_queryset(keys)))
 
-    def _csv(self, contacts):
+    def _csv(self, keys):
         def rows():
             yield CSV_COLUMNS
-            for start in range(0, contacts.count(), 500):
-                for item in ContactSerializer(contacts[start : start + 500], many=True).data:
+            for start in range(0, keys.count(), 500):
+                for item in contacts_data(list(keys[start : start + 500])):
                     yield contact_row(item)
 
         response = StreamingHttpResponse((_csv_line(row) for row in rows()), content_type="text/csv; charset=utf-8")

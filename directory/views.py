@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from directory.cards import card_html
 from directory.models import (
     Contact,
     ContactKind,
@@ -96,17 +97,18 @@ GROUP_TITLES = {
 def _results_context(request, query, result) -> dict:
     kinds = {term.slug: term for term in ContactKind.objects.all()}
     incidents = {term.slug: term for term in IncidentType.objects.all()}
+    embedded = is_embed(request)
     groups = [
         {
             "key": group.key,
             "title": GROUP_TITLES["local"] if group.key == "near" and not query.point else GROUP_TITLES.get(group.key, group.key),
             "total": group.total,
-            "hits": [_hit_for_display(hit, kinds, incidents) for hit in group.hits],
+            "cards": [card_html(request, hit, _hit_for_display(hit, kinds, incidents), group.key, embedded) for hit in group.hits],
         }
         for group in result.groups
         if group.hits
     ]
-    embed = [("embed", "1")] if is_embed(request) else []
+    embed = [("embed", "1")] if embedded else []
     params = query.to_params()
     return {
         "query": query,
@@ -121,7 +123,7 @@ def _results_context(request, query, result) -> dict:
         "advice": _advice(request, query),
         "hotlines": _hotlines() if not groups else [],
         "pages": _pages(query, result, embed),
-        "embed": is_embed(request),
+        "embed": embedded,
         "form": request.GET,
         "hidden": [(k, v) for k, values in request.GET.lists() if k not in FORM_FIELDS for v in values],
         "radii": RADII,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
+from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, permissions, serializers, status
@@ -140,17 +141,20 @@ class ImportListView(ImportView, generics.ListAPIView):
                 mapping = json.loads(request.data["mapping"])
             except ValueError:
                 raise ApiError(400, "invalid_parameter", 'mapping: not JSON; send an object like {"Their header": "name"}', "mapping") from None
-        report = import_run(
-            data=upload.read(),
-            filename=upload.name or "upload",
-            source_slug=source,
-            dry_run=_flag(request.data, "dry_run", True),
-            skip_invalid=_flag(request.data, "skip_invalid", False),
-            deactivate=_flag(request.data, "deactivate", True),
-            mapping=mapping,
-            user=request.user,
-            via="api",
-        )
+        # The API answers in English, the one language its clients can rely on (as the
+        # search API's errors); the admin and the command speak German first.
+        with translation.override("en"):
+            report = import_run(
+                data=upload.read(),
+                filename=upload.name or "upload",
+                source_slug=source,
+                dry_run=_flag(request.data, "dry_run", True),
+                skip_invalid=_flag(request.data, "skip_invalid", False),
+                deactivate=_flag(request.data, "deactivate", True),
+                mapping=mapping,
+                user=request.user,
+                via="api",
+            )
         body = report.as_dict()
         if not report.ok:
             first = report.errors[0] if report.errors else None

@@ -79,6 +79,15 @@ def test_a_refused_file_is_a_400_with_the_report(alice):
     assert not Contact.objects.filter(name="Stelle").exists()
 
 
+def test_the_api_reports_in_english_whatever_language_the_client_prefers(alice):
+    # The admin and the command speak German first; API clients get one language.
+    _, key = alice
+    client = token_client(key)
+    response = client.post("/api/v1/imports/", upload(BAD, dry_run="false"), format="multipart", HTTP_ACCEPT_LANGUAGE="de")
+    message = response.json()["report"]["errors"][0]["message"]
+    assert message.startswith('row 2, column "') and "Zeile" not in message
+
+
 def test_a_missing_file_or_source_names_the_field(alice):
     _, key = alice
     client = token_client(key)

@@ -25,7 +25,7 @@ from collections import OrderedDict
 import orjson
 from django.conf import settings
 from django.template.loader import get_template
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from directory.templatetags.opening import opening_status
@@ -69,7 +69,7 @@ def card_html(request, hit: dict, shown: dict, group_key: str, embed: bool) -> S
 
 def _render(request, shown: dict, group_key: str, embed: bool) -> SafeString:
     context = {"hit": shown, "group": {"key": group_key}, "embed": embed, "request": request}
-    return mark_safe(get_template("directory/_hit.html").render(context))  # noqa: S308 - a rendered, autoescaped template
+    return get_template("directory/_hit.html").render(context)  # a SafeString, autoescaped
 
 
 def forget() -> None:

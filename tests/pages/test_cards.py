@@ -35,6 +35,7 @@ def test_a_kept_card_is_what_rendering_it_again_gives(site, settings):
     settings.PAGE_CARD_CACHE = 5000
     first, kept = groups_html(Client().get(PAGE)), groups_html(Client().get(PAGE))
     assert rendered == first == kept
+    assert kept.count('<article class="hit"') == 3 and "&lt;article" not in kept  # HTML, not escaped text
     assert "Opferberatung Erfurt" in kept and "Landeskriminalamt Thüringen" in kept and "Opfer-Telefon" in kept
     assert len(cards._cards) == 3
 

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from directory.models import Contact, District, State
+from directory.models import Contact, District, Phone, State
 from directory.phones import phone_display
 
 
@@ -132,8 +132,6 @@ def _related_values(name: str, ids: list[int]) -> dict[int, list[str]]:
 def contacts_data(keys: list[dict]) -> list[dict]:
     """ContactSerializer(...).data for these contacts, in this order. `keys` are rows with
     "pk" and, for a search near a point, "distance2" (squared km, api/selectors.py)."""
-    from directory.models import Phone
-
     ids = [key["pk"] for key in keys]
     if not ids:
         return []

@@ -141,10 +141,10 @@ def _queue_rows(contact_ids: Iterable[int]) -> dict[int, set[int]]:
         # IN lists for 20,000 ids), the few rows of other contacts in the range dropped.
         wanted = set(ids)
         chunks = [IndexQueue.objects.filter(contact_id__range=(ids[0], ids[-1]))]
-    else:
+    else:  # IN lists of at most 5,000: SQLite limits the parameters of one query
         wanted = None
         chunks = [IndexQueue.objects.filter(contact_id__in=ids[i : i + 5000]) for i in range(0, len(ids), 5000)]
-    for chunk in chunks:  # SQLite limits the parameters of one query
+    for chunk in chunks:
         for row_id, contact_id in chunk.values_list("id", "contact_id"):
             if wanted is None or contact_id in wanted:
                 rows.setdefault(contact_id, set()).add(row_id)

@@ -23,7 +23,7 @@ from directory.models import (
     TargetGroup,
 )
 from directory.phones import PhoneError, phone_display, phone_to_e164
-from directory.services import contact_unique_slug, coverage_errors
+from directory.services import contact_unique_slug, coverage_errors, coverage_reason_text
 
 admin.site.site_header = _("Lotse – Verwaltung")
 admin.site.site_title = _("Lotse")
@@ -65,7 +65,8 @@ class ContactForm(forms.ModelForm):
             cleaned.get("scope", ""), cleaned.get("states") or [], cleaned.get("districts") or []
         )
         if errors:
-            raise forms.ValidationError([e[0].upper() + e[1:] + "." for e in errors])
+            shown = [coverage_reason_text(e) for e in errors]
+            raise forms.ValidationError([e[0].upper() + e[1:] + "." for e in shown])
         if not cleaned.get("slug"):
             cleaned["slug"] = contact_unique_slug(
                 name=cleaned.get("name", ""), town=cleaned.get("town", ""), exclude_pk=self.instance.pk

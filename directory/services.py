@@ -5,9 +5,35 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from directory.models import Contact, ContactSlugHistory, District, Scope, State
 from directory.text import german_slug
+
+# coverage_errors' reasons in English (stable: tests and the importer's memo key on them),
+# and the German source string each is shown as (coverage_reason_text). A test checks that
+# every reason coverage_errors can give is here.
+COVERAGE_REASONS = {
+    "a nationwide contact covers no single states or districts":
+        gettext_noop("ein bundesweiter Kontakt ist nicht für einzelne Bundesländer oder Kreise zuständig"),
+    "a state-wide contact needs the state(s) it covers":
+        gettext_noop("ein landesweiter Kontakt braucht die Bundesländer, für die er zuständig ist"),
+    "a state-wide contact covers no single districts":
+        gettext_noop("ein landesweiter Kontakt ist nicht für einzelne Kreise zuständig"),
+    "a district contact needs the district(s) it covers":
+        gettext_noop("ein kreisweiter Kontakt braucht die Kreise, für die er zuständig ist"),
+    "a district contact covers districts, not whole states":
+        gettext_noop("ein kreisweiter Kontakt ist für Kreise zuständig, nicht für ganze Bundesländer"),
+    "a local contact needs the district(s) it covers":
+        gettext_noop("ein lokaler Kontakt braucht die Kreise, für die er zuständig ist"),
+    "a local contact covers districts, not whole states":
+        gettext_noop("ein lokaler Kontakt ist für Kreise zuständig, nicht für ganze Bundesländer"),
+}
+
+
+def coverage_reason_text(reason: str) -> str:
+    """A reason from coverage_errors in the active language (German first)."""
+    return gettext(COVERAGE_REASONS[reason]) if reason in COVERAGE_REASONS else reason
 
 
 def coverage_errors(scope: str, states: Iterable[State], districts: Iterable[District]) -> list[str]:

@@ -38,7 +38,7 @@ from django.utils.translation import gettext_noop
 from directory.geo import AmbiguousPlace
 from directory.models import Channel, ContactKind, District, IncidentType, Scope, State, TargetGroup
 from directory.phones import PhoneError, phone_to_e164
-from directory.services import coverage_errors
+from directory.services import coverage_errors, coverage_reason_text
 from directory.text import normalise_name
 from importers import forked
 from importers.columns import REQUIRED, canonical_column
@@ -327,25 +327,6 @@ DUPLICATE_ID = gettext_noop("steht auch in Zeile %(row)s; jede Quell-ID darf in 
 DUPLICATE_NAME = gettext_noop(
     "steht auch in Zeile %(row)s; jeder Name darf mit derselben Postleitzahl in einer Datei nur einmal vorkommen"
 )
-# What directory.services.coverage_errors says (English, and not translated there), as
-# German source strings. A reason missing here is shown as it is; a test checks that
-# every reason it can give is here.
-COVERAGE_REASONS = {
-    "a nationwide contact covers no single states or districts":
-        gettext_noop("ein bundesweiter Kontakt ist nicht für einzelne Bundesländer oder Kreise zuständig"),
-    "a state-wide contact needs the state(s) it covers":
-        gettext_noop("ein landesweiter Kontakt braucht die Bundesländer, für die er zuständig ist"),
-    "a state-wide contact covers no single districts":
-        gettext_noop("ein landesweiter Kontakt ist nicht für einzelne Kreise zuständig"),
-    "a district contact needs the district(s) it covers":
-        gettext_noop("ein kreisweiter Kontakt braucht die Kreise, für die er zuständig ist"),
-    "a district contact covers districts, not whole states":
-        gettext_noop("ein kreisweiter Kontakt ist für Kreise zuständig, nicht für ganze Bundesländer"),
-    "a local contact needs the district(s) it covers":
-        gettext_noop("ein lokaler Kontakt braucht die Kreise, für die er zuständig ist"),
-    "a local contact covers districts, not whole states":
-        gettext_noop("ein lokaler Kontakt ist für Kreise zuständig, nicht für ganze Bundesländer"),
-}
 
 
 # (row number, key, record or None, errors, warnings, the raw name): one row's check,
@@ -466,8 +447,8 @@ class RowParser:
                 state_objs = [self.reference.state_by_code[c] for c in covered_states]
                 district_objs = [self.reference.districts[a] for a in districts]
                 self.reference.memo[key] = coverage_errors(scope, state_objs, district_objs)
-            for reason in self.reference.memo[key]:  # English, the same in any language: see COVERAGE_REASONS
-                shown = _(COVERAGE_REASONS[reason]) if reason in COVERAGE_REASONS else reason
+            for reason in self.reference.memo[key]:  # English keys, shown in the active language
+                shown = coverage_reason_text(reason)
                 self.error("scope", self.raw("scope"), _("passt nicht zum Zuständigkeitsgebiet: %(reason)s") % {"reason": shown})
             values["states"] = sorted(covered_states)
             values["districts"] = sorted(districts)

@@ -1,7 +1,9 @@
 """The admin as an editor uses it: German labels, search, filters, inline phones."""
 
 import pytest
+from django.utils import translation
 
+from directory.admin import ContactForm
 from directory.models import Contact, ContactKind, District, Scope, Source
 
 pytestmark = pytest.mark.django_db
@@ -78,8 +80,16 @@ def test_an_editor_adds_a_contact_with_a_phone_typed_as_read(admin_client):
 def test_the_admin_refuses_coverage_that_contradicts_scope(admin_client):
     response = admin_client.post("/admin/directory/contact/add/", add_form(scope="state"))
     assert response.status_code == 200
-    assert "A state-wide contact needs the state(s) it covers." in response.content.decode()
+    # The admin speaks German (LANGUAGE_CODE), and so does the reason.
+    assert "Ein landesweiter Kontakt braucht die Bundesländer, für die er zuständig ist." in response.content.decode()
     assert not Contact.objects.filter(name="Polizei Erfurt").exists()
+
+
+def test_the_admin_gives_the_coverage_reason_in_english_too(admin_client):
+    with translation.override("en"):
+        form = ContactForm(data=add_form(scope="state"))
+        assert not form.is_valid()
+        assert "A state-wide contact needs the state(s) it covers." in form.non_field_errors()
 
 
 def test_the_admin_refuses_an_invalid_phone(admin_client):

@@ -15,10 +15,10 @@ from django.test import override_settings
 from django.utils import translation
 
 from directory.models import District, Scope, State
-from directory.services import coverage_errors
+from directory.services import COVERAGE_REASONS, coverage_errors
 from importers import forked, validate
 from importers.readers import table_read
-from importers.validate import COVERAGE_REASONS, rows_validate
+from importers.validate import rows_validate
 from tests.importers.conftest import ERFURT, HEADER, MUNICH, csv_bytes, row, run
 from tests.importers.test_parallel_import import _spy_children
 

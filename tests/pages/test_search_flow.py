@@ -6,7 +6,6 @@ import pytest
 from playwright.sync_api import expect
 
 from directory.geo import distance_km
-
 from tests.pages.conftest import DESKTOP, PHONE
 
 pytestmark = pytest.mark.browser

@@ -4,9 +4,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from directory.models import Contact, PostalCode, Source
+from directory.models import Contact, Phone, PostalCode, Source
 from importers.models import ImportRun
-from tests.importers.conftest import ERFURT, HOTLINE, MUNICH, csv_bytes, row, run
+from tests.importers.conftest import ERFURT, HEADER, HOTLINE, MUNICH, csv_bytes, row, run
 
 pytestmark = pytest.mark.django_db
 
@@ -129,3 +129,25 @@ def test_skip_invalid_imports_the_valid_rows_and_keeps_the_invalid_ones_contacts
     assert report.counts == {"created": 0, "updated": 1, "unchanged": 0, "deactivated": 1, "invalid": 1}
     assert Contact.objects.get(external_id="before").active  # its row was invalid: not deactivated
     assert not Contact.objects.get(external_id="hilfetelefon").active
+
+
+def test_rows_written_in_bulk_arrive_exactly_as_given():
+    """importers.sync._insert_rows (one JSON array per chunk on SQLite, executemany on
+    PostgreSQL) and _contacts_insert keep text, numbers, order and missing values exactly."""
+    from importers.sync import _insert_rows
+
+    run(csv_bytes([{**ERFURT, "languages": "de; tr; ar", "last_verified": "14.03.2025"},
+                   {**MUNICH, "languages": "de; tr; ar"}, {**HOTLINE, "languages": "en"}],
+                  header=[*HEADER, "languages", "last_verified"]))
+    contact = Contact.objects.get(external_id="ezra")
+    labels = ['Beratung "24/7"', "Zentrale\\Büro", "Notruf: ☎ ñ 𝄞", "", "x" * 100, "'; DROP TABLE x; --", "null"]
+    _insert_rows(Phone, ["contact", "label", "number", "position"],
+                 [(contact.pk, label, f"+49361{n:06d}", 10 + n) for n, label in enumerate(labels)])
+    stored = list(contact.phones.filter(position__gte=10).order_by("position").values_list("label", "number", "position"))
+    assert stored == [(label, f"+49361{n:06d}", 10 + n) for n, label in enumerate(labels)]
+    # The contact's own row: its languages (JSON), UUID and last check went in converted.
+    assert contact.languages == ["de", "tr", "ar"] and str(contact.last_verified) == "2025-03-14"
+    assert Contact.objects.get(external_id="before").languages == ["de", "tr", "ar"]
+    assert Contact.objects.get(external_id="before").last_verified is None
+    assert Contact.objects.get(external_id="hilfetelefon").languages == ["en"]
+    assert contact.uuid.version == 4 and len(set(Contact.objects.values_list("uuid", flat=True))) == 3

@@ -11,7 +11,12 @@ The canonical format (what export_contacts writes, see fixtures/import/README.md
     source_id, name, organisation, kinds, incident_types, target_groups, channels,
     description_de, description_en, scope, states, districts, street, postcode, town,
     lat, lng, phone, email, website, online_report_url, opening_hours, open_24_7,
-    languages, barrier_free, anonymous, free_of_charge, source_url, last_verified, active
+    languages, barrier_free, anonymous, free_of_charge, source_url, last_verified, active, uuid
+
+`uuid` is the contact's lasting identifier (the id in the API and HSDS). Export writes it,
+so that a restore from exported files keeps the ids partners hold; an import gives a new
+contact the UUID of its row (a new one when the cell is empty, or when the UUID belongs to
+another contact already) and never changes an existing contact's UUID.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ CANONICAL = [
     "source_id", "name", "organisation", "kinds", "incident_types", "target_groups", "channels",
     "description_de", "description_en", "scope", "states", "districts", "street", "postcode", "town",
     "lat", "lng", "phone", "email", "website", "online_report_url", "opening_hours", "open_24_7",
-    "languages", "barrier_free", "anonymous", "free_of_charge", "source_url", "last_verified", "active",
+    "languages", "barrier_free", "anonymous", "free_of_charge", "source_url", "last_verified", "active", "uuid",
 ]
 REQUIRED = ["name", "scope", "kinds"]
 
@@ -61,6 +66,7 @@ ALIASES = {
     "source_url": ["quelle", "beleg", "quellen-url", "source", "source url"],
     "last_verified": ["zuletzt geprüft", "geprüft am", "geprüft", "last verified", "verified"],
     "active": ["aktiv", "active"],
+    "uuid": ["uuid", "kontakt-uuid", "contact uuid", "hsds id"],
 }
 
 

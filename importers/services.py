@@ -168,12 +168,14 @@ def _plan(report: ImportReport, validation: Validation | None, *, source_slug, d
                 records=validation.records, invalid_keys=validation.invalid_keys, deactivate=False,
             )
             report.counts.update(report.plan.counts)
+            report.warnings = validation.warnings + report.plan.warnings
         elif dry_run:
             report.plan = plan_build(
                 source=Source.objects.filter(slug=source_slug).first(), source_slug=source_slug,
                 records=validation.records, invalid_keys=validation.invalid_keys, deactivate=deactivate,
             )
             report.counts.update(report.plan.counts)
+            report.warnings = validation.warnings + report.plan.warnings
         else:
             _apply(report, validation, source_slug=source_slug, deactivate=deactivate, expected_plan_digest=expected_plan_digest)
 
@@ -247,6 +249,7 @@ def _apply_once(report: ImportReport, validation: Validation, *, source_slug: st
     report.plan = plan
     report.applied = True
     report.counts.update(plan.counts)
+    report.warnings = validation.warnings + plan.warnings
 
 
 def _search_sync(ids: list[int], documents) -> None:

@@ -16,6 +16,7 @@ import orjson
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from directory.models import (
     Channel,
@@ -32,7 +33,7 @@ from directory.models import (
 )
 from directory.text import german_slug, normalise_name
 from importers.documents import PlanDocuments
-from importers.validate import ContactRecord
+from importers.validate import ContactRecord, RowError
 
 SCALAR_FIELDS = [
     "external_id", "name", "description_de", "description_en", "scope", "street", "postcode", "town",
@@ -84,6 +85,7 @@ class ImportPlan:
     updates: list[PlannedUpdate] = field(default_factory=list)
     unchanged: list[tuple[int, int]] = field(default_factory=list)  # (row, contact id)
     deactivations: list[PlannedDeactivation] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)  # found while planning (UUIDs)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -142,7 +144,7 @@ def source_snapshot(source: Source | None, *, full: set[int] | None = None) -> d
         for cid, *values in Contact.objects.filter(source=source).values_list("id", *light):
             contacts[cid] = dict(zip(light, values))
     rows = Contact.objects.filter(source=source).values(
-        "id", *SCALAR_FIELDS, "organisation__name", "district__ags", "last_verified"
+        "id", *SCALAR_FIELDS, "organisation__name", "district__ags", "last_verified", "uuid"
     )
     if full is not None:
         rows = rows.filter(id__in=sorted(full)) if len(full) <= 2000 else rows if full else rows.none()
@@ -151,6 +153,7 @@ def source_snapshot(source: Source | None, *, full: set[int] | None = None) -> d
         row["organisation"] = row.pop("organisation__name") or ""
         row["district"] = row.pop("district__ags") or ""
         row["last_verified"] = row["last_verified"].isoformat() if row["last_verified"] else None
+        row["uuid"] = str(row["uuid"])
         row["languages"] = list(row["languages"] or [])
         row["phones"] = []
         for name in M2M_FIELDS:
@@ -218,17 +221,44 @@ def plan_build(*, source: Source | None, source_slug: str, records: list[Contact
             continue
         seen.add(cid)
         old = existing[cid]
+        given = record.values.get("uuid")
+        if given and old.get("uuid") and given != old["uuid"]:
+            plan.warnings.append(RowError(record.row, "uuid", given, _(
+                "gehört nicht zu diesem Kontakt; er behält seine UUID %(uuid)s") % {"uuid": old["uuid"]}))
         changes = {f: [old[f], record.values[f]] for f in SNAPSHOT_FIELDS if old[f] != record.values[f]}
         if changes:
             plan.updates.append(PlannedUpdate(record.row, cid, old["name"], changes, record.values, record.fingerprint))
         else:
             plan.unchanged.append((record.row, cid))
+    _claimed_uuids_check(plan)
     if deactivate:
         protected = {by_id.get(k[1]) for k in invalid_keys if k[0] == "id"} | {by_name.get(k) for k in invalid_keys}
         for cid, snapshot in sorted(existing.items(), key=lambda item: item[1]["name"]):
             if cid not in seen and snapshot["active"] and cid not in protected:
                 plan.deactivations.append(PlannedDeactivation(cid, snapshot["name"], snapshot["external_id"]))
     return plan
+
+
+def _claimed_uuids_check(plan: ImportPlan) -> None:
+    """A new contact gets the UUID its row names (a restore keeps the ids partners hold),
+    unless another contact has it already, or an earlier row of the file claimed it: then
+    it gets a new one, with a warning. UUIDs are unique across all sources."""
+    wanted = sorted({c.values["uuid"] for c in plan.creates if c.values.get("uuid")})
+    if not wanted:
+        return
+    taken: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        taken.update(str(u) for u in Contact.objects.filter(uuid__in=wanted[start : start + 500]).values_list("uuid", flat=True))
+    for create in plan.creates:
+        given = create.values.get("uuid")
+        if not given:
+            continue
+        if given in taken:
+            plan.warnings.append(RowError(create.row, "uuid", given, _(
+                "gehört schon zu einem anderen Kontakt; der neue Kontakt bekommt eine neue UUID")))
+            create.values = {**create.values, "uuid": ""}  # the record itself stays as read
+        else:
+            taken.add(given)
 
 
 def _to_diff(source: Source | None, records: list[ContactRecord]) -> set[int]:
@@ -432,7 +462,8 @@ def plan_apply(plan: ImportPlan, *, source: Source) -> tuple[list[int], PlanDocu
         try:
             taken = set(Contact.objects.values_list("slug", flat=True)) | set(ContactSlugHistory.objects.values_list("slug", flat=True))
             slugs = [_unique(_slug_base(c.values["name"], c.values["town"]), taken) for c in plan.creates]
-            rows = [dict(_scalar(c.values, lookups), slug=slug, uuid=uuid.uuid4()) for c, slug in zip(plan.creates, slugs)]
+            rows = [dict(_scalar(c.values, lookups), slug=slug, uuid=uuid.UUID(c.values["uuid"]) if c.values.get("uuid") else uuid.uuid4())
+                    for c, slug in zip(plan.creates, slugs)]
             _contacts_insert(rows, source=source, now=now)
             # executemany returns no ids: read them back by the (unique) slugs just written.
             ids = dict(Contact.objects.filter(source=source).values_list("slug", "id"))

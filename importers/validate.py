@@ -26,6 +26,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import accumulate, pairwise
+from uuid import UUID
 
 import opening_hours
 import orjson
@@ -423,6 +424,7 @@ class RowParser:
             "active": self.boolean("active") is not False,
             "languages": self.languages(),
             "last_verified": self.date("last_verified"),
+            "uuid": self.uuid(),
             "email": self.email(),
             "phones": self.phones(),
         }
@@ -613,6 +615,16 @@ class RowParser:
                 continue
         self.error(column, raw, _("ist kein Datum; bitte als 24.11.2026 oder 2026-11-24 schreiben"))
         return None
+
+    def uuid(self) -> str:
+        raw = self.raw("uuid")
+        if not raw:
+            return ""
+        try:
+            return str(UUID(raw))
+        except ValueError:
+            self.error("uuid", raw, _("ist keine UUID; eine UUID hat 32 Hexadezimalziffern, z. B. 0b6f3c9e-2d4a-4c1e-9f3a-5b7d8e9f0a1b"))
+            return ""
 
     def email(self) -> str:
         raw = self.raw("email")

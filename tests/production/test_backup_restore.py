@@ -23,6 +23,7 @@ SCALARS = [
     "slug", "name", "description_de", "description_en", "scope", "street", "postcode", "town", "lat", "lng",
     "email", "website", "online_report_url", "opening_hours", "open_24_7", "languages", "barrier_free", "anonymous",
     "free_of_charge", "source_url", "last_verified", "active",
+    "uuid",  # the id partners hold (API, HSDS): the export carries it, a restore keeps it
 ]
 
 

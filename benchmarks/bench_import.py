@@ -6,11 +6,16 @@ labelled synthetic (benchmarks/synthetic.py). Reports rows/s for the dry run and
 import, the time until all rows are searchable (target ≤ 15 s), and re-importing the
 unchanged file (target: zero writes, ≤ 5 s).
 
-Run: python -m benchmarks.bench_import [--rows 20000]
+Each run is a fresh child (its own database, Meilisearch and file); this shared 2-core
+machine varies by ±1.5 s within an hour, so the verdict is on the median of the runs
+(3 by default), and every run's figures are printed beside it.
+
+Run: python -m benchmarks.bench_import [--rows 20000] [--runs 3]
 """
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import statistics
@@ -25,14 +30,53 @@ REPO = Path(__file__).resolve().parent.parent
 SOURCE = "bench-synthetic"
 
 
-def main(rows: int = 20_000) -> int:
-    with tempfile.TemporaryDirectory(prefix="lotse-bench-import-") as var:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("MEILISEARCH_", "DATABASE_URL", "LOTSE_", "DJANGO_"))}
-        env.update({"LOTSE_VAR_DIR": var, "MEILISEARCH_INDEX": "bench_import", "DJANGO_SETTINGS_MODULE": "lotse.settings"})
-        from search.server import free_port
+def main(rows: int = 20_000, runs: int = 3) -> int:
+    from search.server import free_port
 
-        env["MEILISEARCH_PORT"] = str(free_port())
-        return subprocess.call([sys.executable, "-m", "benchmarks.bench_import", "--child", str(rows)], cwd=REPO, env=env)
+    results = []
+    for run in range(1, runs + 1):
+        print(f"--- run {run} of {runs}", flush=True)
+        with tempfile.TemporaryDirectory(prefix="lotse-bench-import-") as var:
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("MEILISEARCH_", "DATABASE_URL", "LOTSE_", "DJANGO_"))}
+            env.update({"LOTSE_VAR_DIR": var, "MEILISEARCH_INDEX": "bench_import", "DJANGO_SETTINGS_MODULE": "lotse.settings",
+                        "MEILISEARCH_PORT": str(free_port())})
+            child = subprocess.run([sys.executable, "-m", "benchmarks.bench_import", "--child", str(rows)], cwd=REPO, env=env,
+                                   stdout=subprocess.PIPE, text=True)
+        for line in child.stdout.splitlines():
+            if line.startswith(RESULT):
+                results.append(json.loads(line[len(RESULT):]))
+            else:
+                print(line, flush=True)
+        if child.returncode not in (0, 1) or len(results) < run:
+            print(f"run {run} failed (exit status {child.returncode})")
+            return 2
+    return _summary(rows, results)
+
+
+RESULT = "BENCH_IMPORT "
+MEASURES = [  # key, label, target (None: none), format
+    ("dry", "dry run, median of 3 (s)", None, "{:.2f}"),
+    ("dry_rows", "dry run rows/s", None, "{:,.0f}"),
+    ("applied", "real import incl. index push (s)", None, "{:.2f}"),
+    ("applied_rows", "real import rows/s", None, "{:,.0f}"),
+    ("searchable", "until all rows searchable (s)", "<= 15", "{:.2f}"),
+    ("unchanged", "re-import unchanged (s)", "<= 5", "{:.2f}"),
+    ("writes", "re-import unchanged: contact writes", "0", "{:.0f}"),
+]
+
+
+def _summary(rows: int, results: list[dict]) -> int:
+    print(f"\nImport benchmark: {rows:,} synthetic rows, {len(results)} runs, each in a fresh database and Meilisearch")
+    print(f"{'measure':<40}{'median':>10}{'min':>10}{'max':>10}{'target':>9}   runs")
+    for key, label, target, fmt in MEASURES:
+        values = [r[key] for r in results]
+        cells = "".join(f"{fmt.format(v):>10}" for v in (statistics.median(values), min(values), max(values)))
+        print(f"{label:<40}{cells}{target or '':>9}   {', '.join(fmt.format(v) for v in values)}")
+    searchable = statistics.median(r["searchable"] for r in results)
+    ok = searchable <= 15 and all(r["unchanged"] <= 5 and r["writes"] == 0 for r in results)
+    print(f"runs with all rows searchable within 15 s: {sum(r['searchable'] <= 15 for r in results)} of {len(results)}")
+    print("PASS (median until searchable <= 15 s; every unchanged re-import <= 5 s with 0 writes)" if ok else "FAIL: a target was missed")
+    return 0 if ok else 1
 
 
 class _Watcher(threading.Thread):
@@ -125,17 +169,13 @@ def _child(rows: int) -> int:
         assert again.counts["unchanged"] == rows, again.counts
         assert Contact.objects.order_by("-updated_at").values_list("updated_at", flat=True).first() == stamp
 
-        print(f"{'measure':<44}{'value':>12}{'target':>12}")
-        print(f"{'dry run, median of 3 (s)':<44}{statistics.median(dry):>12.2f}{'':>12}")
-        print(f"{'dry run rows/s (median)':<44}{rows / statistics.median(dry):>12,.0f}{'':>12}")
-        print(f"{'real import incl. index push (s)':<44}{applied:>12.2f}{'':>12}")
-        print(f"{'real import rows/s':<44}{rows / applied:>12,.0f}{'':>12}")
-        print(f"{'until all rows searchable (s)':<44}{searchable:>12.2f}{'<= 15':>12}")
-        print(f"{'re-import unchanged (s)':<44}{unchanged:>12.2f}{'<= 5':>12}")
-        print(f"{'re-import unchanged: contact writes':<44}{len(writes):>12}{'0':>12}")
-        ok = searchable <= 15 and unchanged <= 5 and not writes
-        print("PASS" if ok else "FAIL: a target was missed")
-        return 0 if ok else 1
+        print(f"  dry run (median of 3) {statistics.median(dry):.2f} s, real import {applied:.2f} s, all rows searchable after "
+              f"{searchable:.2f} s, unchanged re-import {unchanged:.2f} s with {len(writes)} writes", flush=True)
+        print(RESULT + json.dumps({
+            "dry": statistics.median(dry), "dry_rows": rows / statistics.median(dry), "applied": applied, "applied_rows": rows / applied,
+            "searchable": searchable, "unchanged": unchanged, "writes": len(writes),
+        }), flush=True)
+        return 0
     finally:
         meili.stop()
 
@@ -144,4 +184,5 @@ if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
         raise SystemExit(_child(int(sys.argv[2])))
     count = int(sys.argv[sys.argv.index("--rows") + 1]) if "--rows" in sys.argv else 20_000
-    raise SystemExit(main(count))
+    runs = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 3
+    raise SystemExit(main(count, runs))

@@ -41,7 +41,7 @@ def main(rows: int = 20_000, runs: int = 3) -> int:
             env.update({"LOTSE_VAR_DIR": var, "MEILISEARCH_INDEX": "bench_import", "DJANGO_SETTINGS_MODULE": "lotse.settings",
                         "MEILISEARCH_PORT": str(free_port())})
             child = subprocess.run([sys.executable, "-m", "benchmarks.bench_import", "--child", str(rows)], cwd=REPO, env=env,
-                                   stdout=subprocess.PIPE, text=True)
+                                   stdout=subprocess.PIPE, text=True, check=False)
         for line in child.stdout.splitlines():
             if line.startswith(RESULT):
                 results.append(json.loads(line[len(RESULT):]))

@@ -166,6 +166,7 @@ def _plan(report: ImportReport, validation: Validation | None, *, source_slug, d
             report.plan = plan_build(
                 source=Source.objects.filter(slug=source_slug).first(), source_slug=source_slug,
                 records=validation.records, invalid_keys=validation.invalid_keys, deactivate=False,
+                uuid_header=validation.headers.get("uuid", "uuid"),
             )
             report.counts.update(report.plan.counts)
             report.warnings = validation.warnings + report.plan.warnings
@@ -173,6 +174,7 @@ def _plan(report: ImportReport, validation: Validation | None, *, source_slug, d
             report.plan = plan_build(
                 source=Source.objects.filter(slug=source_slug).first(), source_slug=source_slug,
                 records=validation.records, invalid_keys=validation.invalid_keys, deactivate=deactivate,
+                uuid_header=validation.headers.get("uuid", "uuid"),
             )
             report.counts.update(report.plan.counts)
             report.warnings = validation.warnings + report.plan.warnings
@@ -228,6 +230,7 @@ def _apply_once(report: ImportReport, validation: Validation, *, source_slug: st
             source = Source.objects.select_for_update().get(pk=source.pk)
             plan = plan_build(
                 source=source, source_slug=source_slug, records=validation.records, invalid_keys=validation.invalid_keys, deactivate=deactivate,
+                uuid_header=validation.headers.get("uuid", "uuid"),
             )
             if expected_plan_digest and plan.digest() != expected_plan_digest:
                 raise PlanChanged

@@ -186,7 +186,9 @@ def source_snapshot(source: Source | None, *, full: set[int] | None = None) -> d
     return contacts
 
 
-def plan_build(*, source: Source | None, source_slug: str, records: list[ContactRecord], invalid_keys: set, deactivate: bool) -> ImportPlan:
+def plan_build(*, source: Source | None, source_slug: str, records: list[ContactRecord], invalid_keys: set, deactivate: bool,
+               uuid_header: str = "uuid") -> ImportPlan:
+    """`uuid_header`: the file's header of the uuid column, for the warnings."""
     plan = ImportPlan(source_slug=source_slug, source_exists=source is not None)
     skipped = [r for r in records if r.values is None]
     if skipped:
@@ -223,14 +225,14 @@ def plan_build(*, source: Source | None, source_slug: str, records: list[Contact
         old = existing[cid]
         given = record.values.get("uuid")
         if given and old.get("uuid") and given != old["uuid"]:
-            plan.warnings.append(RowError(record.row, "uuid", given, _(
+            plan.warnings.append(RowError(record.row, uuid_header, given, _(
                 "gehört nicht zu diesem Kontakt; er behält seine UUID %(uuid)s") % {"uuid": old["uuid"]}))
         changes = {f: [old[f], record.values[f]] for f in SNAPSHOT_FIELDS if old[f] != record.values[f]}
         if changes:
             plan.updates.append(PlannedUpdate(record.row, cid, old["name"], changes, record.values, record.fingerprint))
         else:
             plan.unchanged.append((record.row, cid))
-    _claimed_uuids_check(plan)
+    _claimed_uuids_check(plan, uuid_header)
     if deactivate:
         protected = {by_id.get(k[1]) for k in invalid_keys if k[0] == "id"} | {by_name.get(k) for k in invalid_keys}
         for cid, snapshot in sorted(existing.items(), key=lambda item: item[1]["name"]):
@@ -239,7 +241,7 @@ def plan_build(*, source: Source | None, source_slug: str, records: list[Contact
     return plan
 
 
-def _claimed_uuids_check(plan: ImportPlan) -> None:
+def _claimed_uuids_check(plan: ImportPlan, header: str) -> None:
     """A new contact gets the UUID its row names (a restore keeps the ids partners hold),
     unless another contact has it already, or an earlier row of the file claimed it: then
     it gets a new one, with a warning. UUIDs are unique across all sources."""
@@ -254,7 +256,7 @@ def _claimed_uuids_check(plan: ImportPlan) -> None:
         if not given:
             continue
         if given in taken:
-            plan.warnings.append(RowError(create.row, "uuid", given, _(
+            plan.warnings.append(RowError(create.row, header, given, _(
                 "gehört schon zu einem anderen Kontakt; der neue Kontakt bekommt eine neue UUID")))
             create.values = {**create.values, "uuid": ""}  # the record itself stays as read
         else:

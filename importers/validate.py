@@ -149,6 +149,7 @@ class Validation:
     # Identity keys of rows that failed, so --skip-invalid never deactivates their contacts.
     invalid_keys: set[tuple[str, ...]] = field(default_factory=set)
     rows: int = 0
+    headers: dict[str, str] = field(default_factory=dict)  # canonical column → the file's header
 
 
 class Reference:
@@ -247,6 +248,7 @@ def rows_validate(table: Table, *, mapping: dict | None = None, progress=None, k
         result.invalid_rows = {number for number, _ in table.rows}
         return result
     headers = {column: table.headers[index] for index, column in columns.items()}
+    result.headers = headers
     reference = Reference()
     context = fingerprint_context()
     width = len(table.headers)

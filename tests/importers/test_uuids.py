@@ -39,11 +39,13 @@ def test_a_uuid_that_is_not_one_is_refused_with_row_and_column():
 
 def test_a_uuid_taken_already_or_twice_in_the_file_gives_a_new_one_with_a_warning():
     run(csv_bytes([{**ERFURT, "uuid": A}], header=WITH_UUID), source="other")
-    report = run(csv_bytes([{**MUNICH, "uuid": A}, {**HOTLINE, "uuid": B}, {**ERFURT, "source_id": "ezra-2", "uuid": B}], header=WITH_UUID))
+    # The warnings name the column as the file does.
+    report = run(csv_bytes([{**MUNICH, "UUID": A}, {**HOTLINE, "UUID": B}, {**ERFURT, "source_id": "ezra-2", "UUID": B}],
+                           header=[*HEADER, "UUID"]))
     assert report.applied and report.counts["created"] == 3
     assert [w.message for w in report.warnings] == [
-        f'row 2, column "uuid": "{A}" belongs to another contact already; the new contact gets a new UUID',
-        f'row 4, column "uuid": "{B}" belongs to another contact already; the new contact gets a new UUID',
+        f'row 2, column "UUID": "{A}" belongs to another contact already; the new contact gets a new UUID',
+        f'row 4, column "UUID": "{B}" belongs to another contact already; the new contact gets a new UUID',
     ]
     assert str(Contact.objects.get(source__slug="other").uuid) == A
     assert str(Contact.objects.get(source__slug="partner", external_id="hilfetelefon").uuid) == B

@@ -163,21 +163,9 @@ def _plan(report: ImportReport, validation: Validation | None, *, source_slug, d
         if refused:
             # Still show what the valid rows would do, but with no deactivations: a partial
             # plan must not suggest that contacts of the unreadable rows would go away.
-            report.plan = plan_build(
-                source=Source.objects.filter(slug=source_slug).first(), source_slug=source_slug,
-                records=validation.records, invalid_keys=validation.invalid_keys, deactivate=False,
-                uuid_header=validation.headers.get("uuid", "uuid"),
-            )
-            report.counts.update(report.plan.counts)
-            report.warnings = validation.warnings + report.plan.warnings
+            _plan_into(report, validation, source=Source.objects.filter(slug=source_slug).first(), source_slug=source_slug, deactivate=False)
         elif dry_run:
-            report.plan = plan_build(
-                source=Source.objects.filter(slug=source_slug).first(), source_slug=source_slug,
-                records=validation.records, invalid_keys=validation.invalid_keys, deactivate=deactivate,
-                uuid_header=validation.headers.get("uuid", "uuid"),
-            )
-            report.counts.update(report.plan.counts)
-            report.warnings = validation.warnings + report.plan.warnings
+            _plan_into(report, validation, source=Source.objects.filter(slug=source_slug).first(), source_slug=source_slug, deactivate=deactivate)
         else:
             _apply(report, validation, source_slug=source_slug, deactivate=deactivate, expected_plan_digest=expected_plan_digest)
 
@@ -195,6 +183,19 @@ def _validate(report: ImportReport, *, data, filename, source_slug, mapping, pro
         return None
     known = known_fingerprints(Source.objects.filter(slug=source_slug).first()) if fingerprints else None
     return rows_validate(table, mapping=checked, progress=progress, known=known)
+
+
+def _plan_into(report: ImportReport, validation: Validation, *, source, source_slug: str, deactivate: bool) -> ImportPlan:
+    """Plan the validated rows, and show that plan in the report: its counts, and the
+    warnings of the rows together with those found while planning (UUIDs)."""
+    plan = plan_build(
+        source=source, source_slug=source_slug, records=validation.records, invalid_keys=validation.invalid_keys,
+        deactivate=deactivate, uuid_header=validation.headers.get("uuid", "uuid"),
+    )
+    report.plan = plan
+    report.counts.update(plan.counts)
+    report.warnings = validation.warnings + plan.warnings
+    return plan
 
 
 class PlanChanged(Exception):
@@ -228,10 +229,7 @@ def _apply_once(report: ImportReport, validation: Validation, *, source_slug: st
         with transaction.atomic():
             source, _created = Source.objects.get_or_create(slug=source_slug, defaults={"name": source_slug})
             source = Source.objects.select_for_update().get(pk=source.pk)
-            plan = plan_build(
-                source=source, source_slug=source_slug, records=validation.records, invalid_keys=validation.invalid_keys, deactivate=deactivate,
-                uuid_header=validation.headers.get("uuid", "uuid"),
-            )
+            plan = _plan_into(report, validation, source=source, source_slug=source_slug, deactivate=deactivate)
             if expected_plan_digest and plan.digest() != expected_plan_digest:
                 raise PlanChanged
             changed, documents = plan_apply(plan, source=source)
@@ -241,18 +239,13 @@ def _apply_once(report: ImportReport, validation: Validation, *, source_slug: st
     except PlanChanged:
         report.errors = report.errors + [RowError(None, None, "", _(
             "das Verzeichnis hat sich seit dem Probelauf geändert; bitte den Probelauf wiederholen und das Ergebnis prüfen"))]
-        report.plan = plan
-        report.counts.update(plan.counts)
         report.options["skip_invalid"] = False  # nothing was applied: the report must say refused
         return
     except BaseException:
         if documents is not None:
             documents.close()  # rolled back: nobody will push them; stop their children now
         raise
-    report.plan = plan
     report.applied = True
-    report.counts.update(plan.counts)
-    report.warnings = validation.warnings + plan.warnings
 
 
 def _search_sync(ids: list[int], documents) -> None:

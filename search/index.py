@@ -317,17 +317,33 @@ def _word_terms(word: str) -> tuple[str, ...]:
 ANY_WORD = re.compile(r"\w+", re.UNICODE)
 
 
+@lru_cache(maxsize=200_000)
+def _token_terms(token: str) -> tuple[str, str | None, tuple[str, ...]]:
+    """One word (a run of word characters): its lowercase form, its transliteration if that
+    differs, and the compound terms of its long letter runs. Cached per word: names and
+    descriptions are unique texts, but their words recur (issue 4 benchmark)."""
+    folded = german_fold(token)
+    compounds: tuple[str, ...] = ()
+    for word in WORD.findall(token):
+        compounds += _word_terms(word)
+    return token.lower(), folded if folded != token else None, compounds
+
+
 @lru_cache(maxsize=65_536)
 def _text_terms(text: str) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
     """One text's own words (lowercase), and the (term, lowercase key) pairs it adds: the
     transliteration of each word that changes by it, then its long words' compound parts.
     Cached per text: streets, towns, organisations and labels repeat across contacts."""
-    words = ANY_WORD.findall(text)
-    own = frozenset(word.lower() for word in words)
-    terms = [folded for word, folded in zip(words, ANY_WORD.findall(german_fold(text))) if folded != word]
-    for word in WORD.findall(text):
-        terms.extend(_word_terms(word))
-    return own, tuple((term, term.lower()) for term in terms)
+    own = set()
+    folds: list[str] = []
+    compounds: list[str] = []
+    for token in ANY_WORD.findall(text):
+        lower, folded, parts = _token_terms(token)
+        own.add(lower)
+        if folded is not None:
+            folds.append(folded)
+        compounds += parts
+    return frozenset(own), tuple((term, term.lower()) for term in folds + compounds)
 
 
 def folded_text_prefetch(texts: Iterable[str]) -> None:

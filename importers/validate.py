@@ -355,14 +355,20 @@ class RowParser:
         self.number, self.reference, self.headers = number, reference, headers
         self.errors: list[RowError] = []
         self.warnings: list[RowError] = []
-        self.cells: dict[str, Cell] = {column: cells[index] for index, column in columns.items() if index < len(cells)}
+        self.cells: dict[str, Cell] = {}
         self.texts: dict[str, str] = {}
-        for column, cell in self.cells.items():
+        self.formulas: list[str] = []
+        count = len(cells)
+        for index, column in columns.items():
+            if index >= count:
+                continue
+            cell = self.cells[column] = cells[index]
             text = cell.text.strip()
+            if cell.formula or text.startswith("="):
+                self.formulas.append(column)
             if text.startswith("'") and text[1:2] in FORMULA_START:
                 text = text[1:]  # an exported, neutralised cell (see importers/export.py)
             self.texts[column] = text
-        self.formulas = [column for column, cell in self.cells.items() if cell.formula or cell.text.lstrip().startswith("=")]
         extra = [c for c in cells[width:] if c.text.strip()]
         if extra:
             self.errors.append(RowError(number, None, "", _("hat %(cells)s Zellen, die Kopfzeile aber nur %(width)s Spalten; bitte auf Trennzeichen ohne Anführungszeichen prüfen")
@@ -673,9 +679,14 @@ class RowParser:
 
     def languages(self) -> list[str]:
         codes = []
+        memo = self.reference.memo
         for item in self.items("languages"):
-            code = LANGUAGES.get(normalise_name(item).replace(" ", ""), item.lower())
-            if not re.fullmatch(r"[a-z]{2,3}", code):
+            key = ("language", item)
+            if key not in memo:
+                code = LANGUAGES.get(normalise_name(item).replace(" ", ""), item.lower())
+                memo[key] = code if re.fullmatch(r"[a-z]{2,3}", code) else None
+            code = memo[key]
+            if code is None:
                 self.error("languages", item, _("ist keine Sprache; bitte ISO-639-1-Codes wie de, en, tr angeben"))
             elif code not in codes:
                 codes.append(code)

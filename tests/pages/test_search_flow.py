@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from directory.geo import distance_km
-from tests.pages.conftest import DESKTOP, PHONE
+from tests.pages.conftest import DESKTOP, PHONE, SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 
@@ -50,6 +50,27 @@ def test_filter_by_incident_type_narrows_the_results(visit):
     assert v.page.get_by_role("link", name="Opfer-Telefon").is_visible()
     assert v.page.get_by_role("link", name="Landeskriminalamt Thüringen").count() == 0
     assert v.page.get_by_role("checkbox", name=re.compile("Nachstellung")).is_checked()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_a_filtered_link_shows_its_results_first_on_a_phone(visit, viewport):
+    # A partner's pre-filtered link, opened on a phone: the filter list stays folded, so
+    # the results are on the first screen; on a desktop it is open beside them.
+    v = visit(viewport)
+    v.goto("/search/?near=99084&incident=stalking")
+    filters = v.page.locator("details.filters")
+    summary = filters.locator("summary")
+    expect(summary).to_have_text("Filter (1 aktiv)")
+    if viewport is PHONE:
+        expect(filters).not_to_have_attribute("open", re.compile(".*"))
+        expect(v.page.get_by_role("link", name="Opferberatung Erfurt")).to_be_in_viewport()
+        v.page.screenshot(path=SCREENSHOTS / "filtered-link-folded-390.png")
+        summary.click()
+    expect(filters).to_have_attribute("open", "")
+    assert v.page.get_by_role("checkbox", name=re.compile("Nachstellung")).is_checked()
+    assert v.page.get_by_role("checkbox", name=re.compile("Nachstellung")).is_visible()
+    assert v.page.get_by_role("link", name="Landeskriminalamt Thüringen").count() == 0
+    v.screenshot("filtered-link")
 
 
 def test_open_a_contact_shows_details_and_provenance(visit):

@@ -160,12 +160,12 @@ def _plan(report: ImportReport, validation: Validation | None, *, source_slug, d
         report.errors, report.warnings = validation.errors, validation.warnings
         report.counts["invalid"] = len(validation.invalid_rows)
         refused = bool(validation.errors) and (not skip_invalid or not validation.records)
-        if refused:
-            # Still show what the valid rows would do, but with no deactivations: a partial
-            # plan must not suggest that contacts of the unreadable rows would go away.
-            _plan_into(report, validation, source=Source.objects.filter(slug=source_slug).first(), source_slug=source_slug, deactivate=False)
-        elif dry_run:
-            _plan_into(report, validation, source=Source.objects.filter(slug=source_slug).first(), source_slug=source_slug, deactivate=deactivate)
+        if refused or dry_run:
+            # A refused file still shows what its valid rows would do, but with no
+            # deactivations: a partial plan must not suggest that contacts of the unreadable
+            # rows would go away.
+            source = Source.objects.filter(slug=source_slug).first()
+            _plan_into(report, validation, source=source, source_slug=source_slug, deactivate=deactivate and not refused)
         else:
             _apply(report, validation, source_slug=source_slug, deactivate=deactivate, expected_plan_digest=expected_plan_digest)
 

@@ -37,8 +37,8 @@
   // On a phone, a results page that arrives with filters set (a partner's link, the
   // "Suchen" button) shows its results first: the open filter list would fill the screen
   // and push them out of sight. The summary still says how many filters are on, and one
-  // tap opens it. The width is the one at which site.css lays the form out in columns.
-  if (window.matchMedia && window.matchMedia("(max-width: 39.99rem)").matches) {
+  // tap opens it. Narrow is below site.css's breakpoint for the form's columns (40rem).
+  if (window.matchMedia && window.matchMedia("not all and (min-width: 40rem)").matches) {
     $("details.filters[open]").forEach(function (details) { details.open = false; });
   }
 

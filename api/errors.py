@@ -29,6 +29,14 @@ class ApiError(exceptions.APIException):
         super().__init__(detail=message, code=code)
 
 
+def throttled_message(wait: float | None) -> str:
+    message = "Too many requests from this client."
+    if wait is not None:
+        # The same whole seconds as the Retry-After header (DRF writes int(wait) there).
+        message += f" Try again in {int(wait)} seconds."
+    return message
+
+
 def error_body(code: str, message: str, field: str | None = None) -> dict:
     error = {"code": code, "message": str(message)}
     if field:
@@ -89,11 +97,7 @@ def exception_handler(exc, context):
         field, message = _first_validation_error(exc.detail)
         body = error_body("invalid", message, field)
     elif isinstance(exc, exceptions.Throttled):
-        wait = exc.wait
-        message = "Too many requests from this client."
-        if wait is not None:
-            message += f" Try again in {int(wait) + 1} seconds."
-        body = error_body("throttled", message)
+        body = error_body("throttled", throttled_message(exc.wait))
     else:
         code = next((c for t, c in _CODES.items() if isinstance(exc, t)), None) or getattr(exc, "default_code", "error")
         body = error_body(code, exc.detail if isinstance(exc.detail, str) else str(exc.detail))

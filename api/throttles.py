@@ -21,6 +21,7 @@ takes reads down.
 import hashlib
 import hmac
 import logging
+import math
 import random
 import re
 import time
@@ -97,15 +98,15 @@ class _SettingsRateThrottle(SimpleRateThrottle):
             logger.warning("API throttle counter not written (%s)", type(exc).__name__)
         return False
 
-    def _seconds_until_allowed(self, current: int, previous: int, into: float) -> float:
+    def _seconds_until_allowed(self, current: int, previous: int, into: float) -> int:
         """When one more request fits again (at the latest when this slot ends); `current`
         includes the refused request."""
         left = self.duration - into
         if current <= self.num_requests and previous:
             # previous * (1 - (into + t) / duration) + current <= limit
             t = self.duration * (1 - (self.num_requests - current) / previous) - into
-            return max(1.0, min(t, left))
-        return max(1.0, left)
+            return max(1, math.ceil(min(t, left)))
+        return max(1, math.ceil(left))
 
     def wait(self):
         return self._wait or None
@@ -119,6 +120,15 @@ class ReadThrottle(_SettingsRateThrottle):
 class WriteThrottle(_SettingsRateThrottle):
     scope = "api-write"
     setting_name = "API_THROTTLE_WRITE"
+
+
+def refusal(request, throttle_class=ReadThrottle) -> int | None:
+    """For a plain Django view (GET /api/v1/search/): None when the request may go on, else
+    the seconds to wait, as DRF's views do it for theirs."""
+    throttle = throttle_class()
+    if throttle.allow_request(request, None):
+        return None
+    return throttle.wait() or 1
 
 
 def client_digest(key: str) -> str:

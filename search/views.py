@@ -9,6 +9,8 @@ from django.middleware.gzip import re_accepts_gzip
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
+from api.errors import error_body, throttled_message
+from api.throttles import refusal
 from search.engine import search
 from search.query import QueryError, parse_query
 
@@ -34,6 +36,12 @@ def _json(request, payload: dict, status: int = 200) -> HttpResponse:
 
 @require_safe
 def search_api(request):
+    # A public API read like the others (api/views.py ReadView): the same per-client limit.
+    wait = refusal(request)
+    if wait is not None:
+        response = _json(request, error_body("throttled", throttled_message(wait)), status=429)
+        response["Retry-After"] = str(int(wait))
+        return response
     try:
         query = parse_query(request.GET)
     except QueryError as exc:

@@ -27,8 +27,25 @@ def test_too_many_reads_are_a_429_with_retry_after(client, settings):
     response = client.get("/api/v1/kinds/")
     assert response.status_code == 429
     assert response.json()["error"]["code"] == "throttled"
-    assert "Try again in" in response.json()["error"]["message"]
-    assert int(response["Retry-After"]) > 0
+    wait = int(response["Retry-After"])
+    assert wait > 0
+    assert response.json()["error"]["message"] == f"Too many requests from this client. Try again in {wait} seconds."
+
+
+def test_the_search_api_counts_against_the_same_limit(client, settings):
+    settings.API_THROTTLE_READ = "3/minute"
+    assert client.get("/api/v1/states/").status_code == 200
+    statuses = [client.get("/api/v1/search/", {"state": "BY"}).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    response = client.get("/api/v1/search/", {"state": "BY"}, HTTP_ORIGIN=ORIGIN)
+    assert response.status_code == 429
+    assert response["Content-Type"].startswith("application/json")
+    wait = int(response["Retry-After"])
+    assert wait > 0
+    assert response.json() == {"error": {"code": "throttled", "message": f"Too many requests from this client. Try again in {wait} seconds."}}
+    assert response["Access-Control-Allow-Origin"] == "*"
+    # The result pages are for people, not clients of the API: never throttled.
+    assert client.get("/search/", {"state": "BY"}).status_code == 200
 
 
 def test_clients_are_throttled_separately(client, settings):

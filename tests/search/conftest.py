@@ -20,6 +20,13 @@ from search.indexing import index_rebuild
 _counter = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def no_throttle(settings):
+    # GET /api/v1/search/ is rate-limited like every public API read; the throttle has its
+    # own tests (tests/api), here it would make results depend on how many searches ran.
+    settings.API_THROTTLE_READ = ""
+
+
 def make_contact(
     name: str,
     *,

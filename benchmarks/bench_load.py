@@ -176,7 +176,7 @@ def child(work: Path, rows: int, seconds: int) -> int:
         workers = int(os.environ.get("WEB_CONCURRENCY", "0")) or _conf("workers")
         threads = int(os.environ.get("WEB_THREADS", "0")) or _conf("threads")
         run("mixed traffic", workers, threads, mixed, seconds, 0.5)
-        run("searches only", workers, threads, searches, min(20, seconds), 1.0)
+        only = run("searches only", workers, threads, searches, min(20, seconds), 1.0)
         run("searches only, light load", workers, threads, searches, min(20, seconds), 1.0, connections=4)
     finally:
         site.stop()
@@ -192,7 +192,17 @@ def child(work: Path, rows: int, seconds: int) -> int:
     print("target: ≥ 500 searches/s, 0 errors, p95 < 50 ms (mixed traffic: half the requests are searches)")
     print(f"CPU per request: the web workers' and Meilisearch's user+system time over the run / requests; "
           f"{os.cpu_count()} cores give {os.cpu_count() * 1000} CPU ms per second to share (wrk included)")
+    print(_ceiling(only["web_cpu_ms"], only["meili_cpu_ms"], os.cpu_count() or 1))
     return 0
+
+
+def _ceiling(web_ms: float, meili_ms: float, cores: int, target: int = 500) -> str:
+    """What the measured CPU per search allows on this machine, whatever the concurrency."""
+    per_search = web_ms + meili_ms
+    return (f"CPU ceiling (searches only): {web_ms:.1f} ms web + {meili_ms:.1f} ms Meilisearch = {per_search:.1f} CPU ms "
+            f"per search; {cores} cores allow at most {cores * 1000 / per_search:,.0f} searches/s even if wrk took no CPU; "
+            f"{target} searches/s would need {per_search * target / 1000:.1f} cores "
+            f"(Meilisearch alone {meili_ms * target / 1000:.1f})")
 
 
 def _conf(name: str) -> int:

@@ -13,7 +13,7 @@ A refused request is not counted. A client is a keyed hash of its
 address (or user), never the address itself.
 
 Availability first: when the counter cannot be written at once (SQLite locked by an
-import's transaction for more than THROTTLE_LOCK_WAIT, a database error), the request is
+import's transaction for more than THROTTLE_LOCK_WAIT_MS, a database error), the request is
 let through and a warning logged. A rate limit protects the service; it must not be what
 takes reads down.
 """
@@ -25,18 +25,17 @@ import math
 import random
 import re
 import time
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connection, transaction
-from django.db.models import F
 from rest_framework.throttling import SimpleRateThrottle
 
 from api.models import ThrottleSlot
 
 logger = logging.getLogger(__name__)
-THROTTLE_LOCK_WAIT_MS = 100  # SQLite: how long a counter write may wait for the write lock
+THROTTLE_LOCK_WAIT_MS = 100  # how long a counter write may wait for a lock (SQLite and PostgreSQL)
 CLEANUP_CHANCE = 0.01  # share of requests that also delete expired slots
 
 RATE = re.compile(r"^\d+/(s|sec|second|m|min|minute|h|hour|d|day)$")
@@ -93,7 +92,7 @@ class _SettingsRateThrottle(SimpleRateThrottle):
         self._wait = self._seconds_until_allowed(current, previous, into)
         # A refused request does not count: a client that waits as told gets its answer.
         try:
-            ThrottleSlot.objects.filter(scope=self.scope, client=client, slot=int(slot)).update(hits=F("hits") - 1)
+            uncount_hit(self.scope, client, int(slot))
         except DatabaseError as exc:
             logger.warning("API throttle counter not written (%s)", type(exc).__name__)
         return False
@@ -136,40 +135,59 @@ def client_digest(key: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), key.encode(), hashlib.sha256).hexdigest()[:40]
 
 
-def count_hit(scope: str, client: str, slot: int, *, expires: int) -> tuple[int, int]:
-    """Count one request in (scope, client, slot); return this slot's and the previous slot's hits.
+@contextmanager
+def _counter_cursor():
+    """A cursor whose writes wait at most THROTTLE_LOCK_WAIT_MS for a lock.
 
-    One upsert, atomic in both SQLite (3.35+) and PostgreSQL: concurrent requests of one
-    client each get their own count.
+    An import holds SQLite's write lock for seconds; a read must not wait for it.
+    (PostgreSQL locks only the client's own row, but a table lock is not waited for either.)
     """
-    table = connection.ops.quote_name(ThrottleSlot._meta.db_table)
-    upsert = (
-        f"INSERT INTO {table} (scope, client, slot, hits, expires) VALUES (%s, %s, %s, 1, %s) "
-        f"ON CONFLICT (scope, client, slot) DO UPDATE SET hits = {table}.hits + 1 RETURNING hits"
-    )
     vendor = connection.vendor
     with connection.cursor() as cursor:
-        # An import holds SQLite's write lock for seconds; a read must not wait for it.
-        # (PostgreSQL locks only the client's own row, but a table lock is not waited for either.)
         if vendor == "sqlite":
             cursor.execute(f"PRAGMA busy_timeout = {THROTTLE_LOCK_WAIT_MS}")
         elif vendor == "postgresql":
             cursor.execute(f"SET lock_timeout = {THROTTLE_LOCK_WAIT_MS}")
         try:
             # A savepoint only inside a transaction (tests): on PostgreSQL a failed statement
-            # would otherwise break the surrounding one. Outside, the upsert commits alone.
+            # would otherwise break the surrounding one. Outside, each statement commits alone.
             with transaction.atomic() if connection.in_atomic_block else nullcontext():
-                cursor.execute(upsert, [scope, client, slot, expires])
-                current = cursor.fetchone()[0]
-                cursor.execute(f"SELECT hits FROM {table} WHERE scope = %s AND client = %s AND slot = %s",
-                               [scope, client, slot - 1])
-                row = cursor.fetchone()
+                yield cursor
         finally:
             if vendor == "sqlite":
                 cursor.execute(f"PRAGMA busy_timeout = {int(connection.settings_dict['OPTIONS'].get('timeout', 5) * 1000)}")
             elif vendor == "postgresql":
                 cursor.execute("RESET lock_timeout")
+
+
+def _table() -> str:
+    return connection.ops.quote_name(ThrottleSlot._meta.db_table)
+
+
+def count_hit(scope: str, client: str, slot: int, *, expires: int) -> tuple[int, int]:
+    """Count one request in (scope, client, slot); return this slot's and the previous slot's hits.
+
+    One upsert, atomic in both SQLite (3.35+) and PostgreSQL: concurrent requests of one
+    client each get their own count.
+    """
+    table = _table()
+    with _counter_cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (scope, client, slot, hits, expires) VALUES (%s, %s, %s, 1, %s) "
+            f"ON CONFLICT (scope, client, slot) DO UPDATE SET hits = {table}.hits + 1 RETURNING hits",
+            [scope, client, slot, expires],
+        )
+        current = cursor.fetchone()[0]
+        cursor.execute(f"SELECT hits FROM {table} WHERE scope = %s AND client = %s AND slot = %s", [scope, client, slot - 1])
+        row = cursor.fetchone()
     return current, (row[0] if row else 0)
+
+
+def uncount_hit(scope: str, client: str, slot: int) -> None:
+    """Take back a request count_hit counted (a refused request)."""
+    with _counter_cursor() as cursor:
+        cursor.execute(f"UPDATE {_table()} SET hits = hits - 1 WHERE scope = %s AND client = %s AND slot = %s",
+                       [scope, client, slot])
 
 
 def forget_expired(now: float | None = None) -> int:

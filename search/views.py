@@ -40,7 +40,7 @@ def search_api(request):
     wait = refusal(request)
     if wait is not None:
         response = _json(request, error_body("throttled", throttled_message(wait)), status=429)
-        response["Retry-After"] = str(int(wait))
+        response["Retry-After"] = str(wait)
         return response
     try:
         query = parse_query(request.GET)

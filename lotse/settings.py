@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "search",
     "importers",
     "api",
+    "guidance",
 ]
 
 MIDDLEWARE = [

@@ -36,6 +36,10 @@ urlpatterns += [
     path("hsds/service_at_locations", hsds_views.ServiceAtLocationListView.as_view(), name="hsds-service-at-locations"),
 ]
 
+from guidance.api import GuidanceView  # noqa: E402
+
+urlpatterns += [path("v1/guidance/", GuidanceView.as_view(), name="guidance")]  # issue 16
+
 from api import imports  # noqa: E402
 
 urlpatterns += [

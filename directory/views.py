@@ -29,6 +29,7 @@ from directory.models import (
     State,
 )
 from directory.phones import phone_display
+from guidance.blocks import results_steps
 from lotse.middleware import is_embed
 from search.engine import search
 from search.query import QueryError, parse_query
@@ -80,6 +81,7 @@ def search_page(request):
             "states": State.objects.order_by("name"),
             "incident_types": IncidentType.objects.all(),
             "kinds": ContactKind.objects.all(),
+            "first_steps": results_steps(request, query, result),  # issue 16
         }
     )
     return render(request, "directory/search.html", context)
@@ -110,12 +112,14 @@ def _results_context(request, query, result) -> dict:
     ]
     embed = [("embed", "1")] if embedded else []
     params = query.to_params()
+    place_label = _place_label(query)
     return {
         "query": query,
         "result": result,
         "groups": groups,
         "total": result.total,
-        "place_label": _place_label(query),
+        "place_label": place_label,
+        "query_summary": _query_summary(query, place_label, incidents, kinds),
         "facets": _facets_for_display(request, result, kinds, incidents),
         "filters_active": len(query.incidents) + len(query.kinds),
         "share_url": request.build_absolute_uri(_url_with(reverse("search"), params)),
@@ -135,6 +139,21 @@ def _results_context(request, query, result) -> dict:
 # embed, a partner's own) is carried along as a hidden field.
 FORM_FIELDS = {"near", "q", "radius", "incident", "kind", "page"}
 RADII = ["", "10", "25", "50", "100", "200"]
+
+
+def results_context(request, query, result) -> dict:
+    """A results listing's context, for other pages that show one (guide pages, issue 16)."""
+    return _results_context(request, query, result)
+
+
+def _query_summary(query, place_label: str, incidents: dict, kinds: dict) -> str:
+    """The query in one line ("99084 Erfurt · Bedrohung"): the folded form's summary on a phone."""
+    parts = [place_label] if place_label else []
+    if query.q:
+        parts.append(f"„{query.q}“")
+    parts += [str(incidents[slug].label) for slug in query.incidents if slug in incidents]
+    parts += [str(kinds[slug].label) for slug in query.kinds if slug in kinds]
+    return " · ".join(parts) or _("alle Angebote")
 
 
 def _number(value: float) -> str:

@@ -12,3 +12,4 @@ urlpatterns = [
 # Each app adds its own routes here as it lands.
 urlpatterns += [path("api/", include("api.urls"))]
 urlpatterns += [path("", include("search.urls"))]  # GET /api/v1/search/ (issue 5)
+urlpatterns += [path("", include("guidance.urls"))]  # guide pages and the evidence log (issue 16)

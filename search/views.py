@@ -11,6 +11,7 @@ from django.views.decorators.http import require_safe
 
 from api.errors import error_body, throttled_message
 from api.throttles import refusal
+from guidance.api import search_steps
 from search.engine import search
 from search.query import QueryError, parse_query
 
@@ -46,4 +47,5 @@ def search_api(request):
         query = parse_query(request.GET)
     except QueryError as exc:
         return _json(request, {"error": {"code": "invalid_parameter", "field": exc.field, "message": exc.message_en}}, status=400)
-    return _json(request, search(query).to_dict())
+    result = search(query)
+    return _json(request, {**result.to_dict(), "steps": search_steps(query, result)})  # first steps (issue 16)

@@ -9,7 +9,7 @@
   var actions = document.querySelector("[data-log-actions]");
   var entries = document.querySelector("[data-log-entries]");
   var template = document.getElementById("log-entry-template");
-  if (!actions || !entries || !template || !window.Blob || !window.FileReader || !window.DOMParser) return;
+  if (!actions || !entries || !template || !window.Blob || !window.FileReader) return;
 
   var FORMAT = "lotse-evidence-log";
   var ENTRY_FIELDS = ["date", "time", "place", "who", "what", "witnesses", "evidence", "reported"];
@@ -100,44 +100,37 @@
     return label ? label.textContent : name;
   }
 
-  function fileHtml(data) {
-    var doc = document.implementation.createHTMLDocument(msg("title"));
-    doc.documentElement.lang = document.documentElement.lang;
-    var meta = doc.createElement("meta");
-    meta.setAttribute("charset", "utf-8");
-    doc.head.insertBefore(meta, doc.head.firstChild);
-    var style = doc.createElement("style");
-    style.textContent = "body{font:16px/1.5 system-ui,sans-serif;max-width:45rem;margin:2rem auto;padding:0 1rem}" +
-      "dt{font-weight:600}dd{margin:0 0 .75rem;white-space:pre-wrap}section{border-top:1px solid #888;break-inside:avoid}";
-    doc.head.appendChild(style);
-    function add(parent, tag, text) {
-      var node = doc.createElement(tag);
-      if (text !== undefined) node.textContent = text;
-      parent.appendChild(node);
-      return node;
-    }
-    function list(parent, root, names, record) {
-      var dl = add(parent, "dl");
-      names.forEach(function (name) {
-        add(dl, "dt", labelOf(root, name));
-        add(dl, "dd", record[name] || "–");
-      });
-    }
-    add(doc.body, "h1", msg("title"));
-    add(doc.body, "p", msg("saved") + " " + new Date().toLocaleString(document.documentElement.lang));
-    list(doc.body, document.querySelector(".log-person"), PERSON_FIELDS, data.person);
-    var first = entryNodes()[0];
-    data.entries.forEach(function (record, index) {
-      var section = add(doc.body, "section");
-      add(section, "h2", msg("entry") + " " + (index + 1));
-      list(section, first, ENTRY_FIELDS, record);
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
     });
-    // The data again as JSON, for "open a saved file"; "<" escaped so that no text typed
-    // into the log can end the script element.
-    var script = add(doc.body, "script", JSON.stringify(data).replace(/</g, "\\u003c"));
-    script.type = "application/json";
-    script.id = FORMAT;
-    return "<!doctype html>\n" + doc.documentElement.outerHTML;
+  }
+
+  // The saved file: a plain HTML document (readable and printable on its own) built as
+  // text, every typed value escaped; the same data as JSON for "open a saved file", with
+  // "<" escaped so that nothing typed can end the script element.
+  function fileHtml(data) {
+    var lang = document.documentElement.lang;
+    function list(root, names, record) {
+      return "<dl>" + names.map(function (name) {
+        return "<dt>" + escapeHtml(labelOf(root, name)) + "</dt><dd>" + escapeHtml(record[name] || "–") + "</dd>";
+      }).join("") + "</dl>\n";
+    }
+    var first = entryNodes()[0];
+    var parts = [
+      "<!doctype html>\n<html lang=\"" + escapeHtml(lang) + "\"><head><meta charset=\"utf-8\">",
+      "<title>" + escapeHtml(msg("title")) + "</title>",
+      "<style>body{font:16px/1.5 system-ui,sans-serif;max-width:45rem;margin:2rem auto;padding:0 1rem}" +
+        "dt{font-weight:600}dd{margin:0 0 .75rem;white-space:pre-wrap}section{border-top:1px solid #888;break-inside:avoid}</style>",
+      "</head><body>\n<h1>" + escapeHtml(msg("title")) + "</h1>\n",
+      "<p>" + escapeHtml(msg("saved") + " " + new Date().toLocaleString(lang)) + "</p>\n",
+      list(document.querySelector(".log-person"), PERSON_FIELDS, data.person)
+    ];
+    data.entries.forEach(function (record, index) {
+      parts.push("<section><h2>" + escapeHtml(msg("entry") + " " + (index + 1)) + "</h2>\n" + list(first, ENTRY_FIELDS, record) + "</section>\n");
+    });
+    parts.push("<script type=\"application/json\" id=\"" + FORMAT + "\">" + JSON.stringify(data).replace(/</g, "\\u003c") + "</script>\n</body></html>\n");
+    return parts.join("");
   }
 
   function save() {
@@ -159,11 +152,9 @@
     var reader = new FileReader();
     reader.onload = function () {
       var data = null;
-      try {
-        var doc = new DOMParser().parseFromString(String(reader.result), "text/html");
-        var script = doc.getElementById(FORMAT);
-        data = script && JSON.parse(script.textContent);
-      } catch (error) { data = null; }
+      // Only the JSON block is read; the rest of the file is never parsed as a document.
+      var found = /<script type="application\/json" id="lotse-evidence-log">([\s\S]*?)<\/script>/.exec(String(reader.result));
+      try { data = found && JSON.parse(found[1]); } catch (error) { data = null; }
       if (!data || data.format !== FORMAT || !Array.isArray(data.entries)) { say(msg("bad-file")); return; }
       clearAll();
       fill(document.querySelector(".log-person"), data.person, PERSON_FIELDS);

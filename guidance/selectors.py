@@ -10,9 +10,9 @@ replaces a general step takes its place, one without `replaces` is added. Most u
 (smallest `order`) first.
 
 Every page and search API call needs the steps, and they change rarely: each process keeps
-all active steps as plain data and re-reads them only when the table changed (one
-aggregate query per call: count and latest change), so an edit in the admin shows on the
-next page in every worker.
+all active steps as plain data and re-reads them only when they changed (one aggregate
+query per call: how many steps and contact links, and the latest change of a step or of a
+contact it names), so an edit in the admin shows on the next page in every worker.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from django.db.models import Count, Max
 from django.utils.translation import get_language
@@ -129,14 +129,19 @@ def kind_order() -> dict[str, int]:
 
 
 _lock = threading.Lock()
-_cache: tuple[tuple[int, datetime | None], tuple[GuideStep, ...]] | None = None
+_cache: tuple[tuple, tuple[GuideStep, ...]] | None = None
 
 
 def steps_all() -> tuple[GuideStep, ...]:
     """All active steps as plain data, in urgency order; re-read when the table changed."""
     global _cache
-    stamp_row = Step.objects.aggregate(n=Count("id"), latest=Max("updated_at"))
-    stamp = (stamp_row["n"], stamp_row["latest"])
+    # A step's named contacts are part of it: their renaming or switching off (an import)
+    # changes what the step shows, without a change to the step itself.
+    row = Step.objects.aggregate(
+        n=Count("id", distinct=True), latest=Max("updated_at"),
+        links=Count("contacts"), contacts=Max("contacts__updated_at"),
+    )
+    stamp = (row["n"], row["latest"], row["links"], row["contacts"])
     cached = _cache
     if cached is not None and cached[0] == stamp:
         return cached[1]

@@ -158,7 +158,9 @@ def test_the_admin_edits_a_step_and_the_pages_show_it_after_save(client, erfurt,
     admin = get_user_model().objects.create_superuser("alice", "alice@example.org", "pw-alice-123")
     client.force_login(admin)
     url = f"/admin/guidance/step/{steps.acute.pk}/change/"
-    form = client.get(url).context["adminform"].form
+    page = client.get(url)
+    assert 'name="_preview" formaction="/admin/guidance/step/preview/?step=' in page.content.decode()
+    form = page.context["adminform"].form
     data = {name: form[name].value() for name in form.fields}
     data = {k: v for k, v in data.items() if v is not None}
     for name in ("sources", "law", "services"):

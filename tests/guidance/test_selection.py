@@ -93,3 +93,15 @@ def test_the_steps_are_read_once_per_change(steps, django_assert_num_queries):
     steps_all()
     with django_assert_num_queries(1):  # the change stamp only
         steps_all()
+
+
+def test_a_named_contact_switched_off_by_an_import_leaves_the_step_at_once(steps):
+    from directory.models import Contact
+
+    hotline = Contact.objects.create(slug="hotline", name="Hotline", scope="national")
+    steps.report.contacts.set([hotline])
+    steps.report.save()
+    assert [ref.slug for ref in next(s for s in steps_all() if s.slug == "report").contacts] == ["hotline"]
+    hotline.active = False
+    hotline.save()  # the step itself is unchanged
+    assert next(s for s in steps_all() if s.slug == "report").contacts == ()

@@ -12,3 +12,8 @@ class GuidanceConfig(AppConfig):
 
     name = "guidance"
     verbose_name = _("Erste Schritte")
+
+    def ready(self):
+        from guidance import signals
+
+        signals.connect()

@@ -18,8 +18,9 @@ from playwright.sync_api import expect
 
 from directory.demo import demo_load
 from guidance.loader import steps_load
+from search import client
 from search.engine import reset_fallback
-from search.sync import forget_ensured
+from search.sync import forget_ensured, index_uid
 from tests.pages.conftest import DESKTOP, PHONE, SCREENSHOTS, Visit
 from tests.search.conftest import reindex
 
@@ -35,6 +36,10 @@ def network(reference, transactional_db):
     demo_load()
     steps_load()
     reindex()
+    yield
+    # The flush empties the database, not the shared test index: leave no demo contact
+    # for the tests that follow (they may search for one of its names).
+    client.run_task("DELETE", f"/indexes/{index_uid()}/documents")
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ a general step takes its place), most urgent first.
 
 from __future__ import annotations
 
+import copy
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -125,3 +127,71 @@ class GuidanceView(ReadView, APIView):
         return Response(
             {"incidents": list(query.incidents), "states": list(query.states), "steps": [step_data(step) for step in steps]}
         )
+
+
+SEARCH_PATH = "/api/v1/search/"
+_SEARCH_RESULT = {
+    "type": "object",
+    "description": "Contacts grouped as the pages show them (near, regional, state, national), with facet counts "
+    "and the first steps; `degraded` when the database answered because Meilisearch could not.",
+    "required": ["query", "place", "degraded", "engine", "page", "per_page", "total", "total_pages", "groups", "facets"],
+    "properties": {
+        "query": {"type": "object", "additionalProperties": {}, "description": "the query's canonical parameters"},
+        "place": {"type": "object", "nullable": True, "additionalProperties": {},
+                  "description": "the place searched (label, point, districts, states); null without one"},
+        "degraded": {"type": "boolean"},
+        "engine": {"type": "string", "enum": ["meilisearch", "database"]},
+        "page": {"type": "integer"},
+        "per_page": {"type": "integer"},
+        "total": {"type": "integer"},
+        "total_pages": {"type": "integer"},
+        "groups": {"type": "array", "items": {"type": "object", "additionalProperties": {}},
+                   "description": "each with key (near, regional, state, national), total and hits"},
+        "facets": {"type": "object", "additionalProperties": {}},
+    },
+}
+
+
+def document_search_steps(result, generator, request, public):
+    """drf-spectacular hook: the `steps` of GET /api/v1/search/ in the schema (issue 16),
+    each a Step (the guidance endpoint's component) with the ids of the hits that help.
+
+    Until the search API is a DRF view (issue 18) it is not in the generated schema; then
+    this documents it too, with the query model's parameters as the contact list takes
+    them. Once it is, only `steps` is added to its answer."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["SearchStep"] = {
+        "allOf": [
+            {"$ref": "#/components/schemas/Step"},
+            {
+                "type": "object",
+                "required": ["helpers"],
+                "properties": {"helpers": {
+                    "type": "array", "items": {"type": "integer"},
+                    "description": "ids of the contacts in this result that help with the step (the hits' id), best first",
+                }},
+            },
+        ]
+    }
+    paths = result.setdefault("paths", {})
+    operation = paths.get(SEARCH_PATH, {}).get("get")
+    if operation is None:
+        contacts = paths.get("/api/v1/contacts/", {}).get("get", {})
+        operation = {
+            "operationId": "v1_search_retrieve",
+            "description": "The one query model, answered grouped; the parameters are those of /api/v1/contacts/.",
+            "parameters": [p for p in contacts.get("parameters", []) if p.get("name") != "format"],
+            "tags": ["search"],
+            "responses": {"200": {"description": "", "content": {"application/json": {"schema": copy.deepcopy(_SEARCH_RESULT)}}}},
+        }
+        paths[SEARCH_PATH] = {"get": operation}
+    schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    if "$ref" in schema:
+        schema = schemas[schema["$ref"].rsplit("/", 1)[1]]
+    schema.setdefault("properties", {})["steps"] = {
+        "type": "array",
+        "items": {"$ref": "#/components/schemas/SearchStep"},
+        "description": "the first steps its results page shows: at most five, the most urgent first (issue 16)",
+    }
+    schema["required"] = [*schema.get("required", []), "steps"]
+    return result

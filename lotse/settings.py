@@ -204,7 +204,11 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/(v1/)?",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_INCLUDE_SCHEMA": False,
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_error_responses"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "guidance.api.document_search_steps",  # issue 16; before the error responses, which it gets too
+        "api.schema.add_error_responses",
+    ],
 }
 
 # Reads only: the token-protected imports are never CORS-enabled (issue 7).

@@ -71,6 +71,18 @@ def test_the_guidance_endpoint_is_in_the_schema_with_its_parameters_and_step_fie
             "contacts", "sources", "law", "last_reviewed"} <= set(step)
 
 
+def test_the_steps_of_the_search_api_are_in_the_schema(client):
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    answer = schema["paths"]["/api/v1/search/"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert "steps" in answer["required"]
+    assert answer["properties"]["steps"]["items"] == {"$ref": "#/components/schemas/SearchStep"}
+    step = schema["components"]["schemas"]["SearchStep"]["allOf"]
+    assert step[0] == {"$ref": "#/components/schemas/Step"}
+    assert step[1]["properties"]["helpers"]["items"] == {"type": "integer"}
+    # Generating the schema twice documents the same (the hook changes nothing shared).
+    assert yaml.safe_load(client.get("/api/schema/").content) == schema
+
+
 def test_the_search_api_returns_the_steps_of_its_query_with_the_contacts_that_help(client, steps):
     from tests.search.conftest import make_contact
 

@@ -8,13 +8,15 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import generics
 from rest_framework.renderers import JSONRenderer
 
-from api import selectors
 from api.errors import ApiError
 from api.pagination import ApiPagination
-from api.query import FLAGS, contact_query
 from api.renderers import CSV_COLUMNS, ContactCSVRenderer, contact_row
-from api.serializers import ContactSerializer, DistrictSerializer, StateSerializer, TermSerializer, contacts_data
+from api.serializers import ContactSerializer, DistrictSerializer, StateSerializer, TermSerializer
 from api.throttles import ReadThrottle
+from directory import selectors
+from directory.models import Contact
+from search.engine import contacts_matching
+from search.query import FLAGS, parse_query
 
 class ReadView:
     """Public, CORS-enabled (settings.CORS_URLS_REGEX), throttled per client."""
@@ -58,24 +60,32 @@ class ContactListView(ReadView, generics.ListAPIView):
     renderer_classes = [JSONRenderer, ContactCSVRenderer]
 
     def get_queryset(self):
-        return selectors.contacts_list(query=contact_query(self.request.query_params))
+        return contacts_matching(parse_query(self.request.query_params), Contact.objects.filter(active=True))
 
     def list(self, request, *args, **kwargs):
-        keys = selectors.contact_keys(self.get_queryset())
+        # Counted and paged on the keys alone; only the page's contacts are read in full.
+        contacts = self.get_queryset()
+        keys = contacts.values("pk", "distance_km") if "distance_km" in contacts.query.annotations else contacts.values("pk")
         if request.accepted_renderer.format == "csv":
             return self._csv(keys)
-        return self.get_paginated_response(contacts_data(self.paginate_queryset(keys)))
+        return self.get_paginated_response(_contacts_data(self.paginate_queryset(keys)))
 
     def _csv(self, keys):
         def rows():
             yield CSV_COLUMNS
             for start in range(0, keys.count(), 500):
-                for item in contacts_data(list(keys[start : start + 500])):
+                for item in _contacts_data(list(keys[start : start + 500])):
                     yield contact_row(item)
 
         response = StreamingHttpResponse((_csv_line(row) for row in rows()), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="lotse-contacts.csv"'
         return response
+
+
+def _contacts_data(keys: list[dict]) -> list[dict]:
+    """The serialized contacts of these keys ({"pk", "distance_km"?}), in their order."""
+    read = selectors.contacts_read(Contact.objects.filter(pk__in=[key["pk"] for key in keys]))
+    return ContactSerializer([{**read[key["pk"]], "distance_km": key.get("distance_km")} for key in keys], many=True).data
 
 
 def _csv_line(row: list[str]) -> str:
@@ -92,10 +102,11 @@ class ContactDetailView(ReadView, generics.RetrieveAPIView):
     serializer_class = ContactSerializer
 
     def get_object(self):
-        contact = selectors.contact_get(key=self.kwargs["key"])
-        if contact is None:
+        lookup = selectors.contact_key_filter(self.kwargs["key"])
+        contact = selectors.contacts_read(Contact.objects.filter(active=True, **lookup)) if lookup else {}
+        if not contact:
             raise ApiError(404, "not_found", f'No active contact "{self.kwargs["key"][:60]}".')
-        return contact
+        return next(iter(contact.values()))
 
 
 @extend_schema(tags=["reference"])

@@ -119,31 +119,13 @@ def call(
 COORDINATES = ("lat", "lng")
 
 
-class EncodedDocument:
-    """A search document already encoded as JSON (an import's child process builds them,
-    importers/documents.py), with its id for the push's bookkeeping: doc["id"] works as
-    on a dict. _encode puts its bytes into a document list as they are."""
-
-    __slots__ = ("id", "json")
-
-    def __init__(self, pk: int, json: bytes):
-        self.id, self.json = pk, json
-
-    def __getitem__(self, key: str) -> int:
-        if key != "id":
-            raise KeyError(key)
-        return self.id
-
-
 def _encode(body: Any) -> bytes:
     """JSON bytes by orjson (20,000 documents: ~1 s less than json.dumps). orjson writes
     NaN and infinity as null, which Meilisearch would take for "no point": a document list
     is checked for non-finite coordinates first (the only floats our documents carry), any
     other body goes through json.dumps, which refuses them."""
-    if isinstance(body, list) and body and isinstance(body[0], (dict, EncodedDocument)):
+    if isinstance(body, list) and body and isinstance(body[0], dict):
         for document in body:
-            if isinstance(document, EncodedDocument):
-                continue  # checked where it was encoded
             points = [document.get(name) for name in COORDINATES]
             geo = document.get("_geo")
             if isinstance(geo, dict):
@@ -151,8 +133,6 @@ def _encode(body: Any) -> bytes:
             for value in points:
                 if isinstance(value, float) and not math.isfinite(value):
                     raise ValueError(f"document {document.get('id')}: coordinate {value} is not a finite number")
-        if any(isinstance(document, EncodedDocument) for document in body):
-            return b"[" + b",".join(d.json if isinstance(d, EncodedDocument) else orjson.dumps(d) for d in body) + b"]"
         return orjson.dumps(body)
     return _json.dumps(body, allow_nan=False, ensure_ascii=False).encode()
 

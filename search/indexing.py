@@ -24,7 +24,8 @@ from directory.models import Contact
 from search import client, sync
 from search.cache import bump_generation
 from search.client import MeiliError
-from search.index import documents, index_settings
+from search.documents import documents
+from search.index import index_settings
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +141,7 @@ def index_sync() -> tuple[IndexStatus, sync.PushReport]:
     repair = before.missing + before.stale + before.extra
     if repair:
         # Through the queue: the same durable path, and a failure stays visible there.
-        sync.contacts_changed(repair)
+        sync.queue_write(repair)
         more = sync.push_pending(include_not_due=True)
         report.upserted += more.upserted
         report.deleted += more.deleted

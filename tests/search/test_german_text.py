@@ -4,7 +4,9 @@ import pytest
 from django.conf import settings
 
 from search import client
-from search.index import compound_parts, documents, index_settings
+from search.documents import documents
+from search.german import compound_parts
+from search.index import index_settings
 
 from .conftest import make_contact, raw_search, reindex
 

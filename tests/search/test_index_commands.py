@@ -70,7 +70,7 @@ def test_sync_creates_a_missing_index(cases, capsys):
 
 def test_status_finds_stale_documents(indexed):
     contact = indexed.erfurt
-    # A bulk update that forgot contacts_changed (it stamps updated_at, which status compares).
+    # A bulk update that forgot contacts_touched (it stamps updated_at, which status compares).
     type(contact).objects.filter(pk=contact.pk).update(name="Umbenannt", updated_at=timezone.now())
     assert index_status().stale == [contact.pk]
     call_command("search_index", "sync")

@@ -88,10 +88,24 @@ def test_hanging_meilisearch_falls_back_within_the_timeout(indexed, settings):
         client.reset_session()
 
 
-def test_meilisearch_error_falls_back_and_recovers_after_the_pause(indexed, settings):
+def test_an_error_meilisearch_answers_with_is_raised_not_degraded(indexed, settings):
+    """Only unreachable or slow is "degraded": an answered error (here a missing index) or
+    a bug of ours must be seen, not hidden behind the database (issue 18)."""
+    from search.client import MeiliError
+
     settings.MEILISEARCH_INDEX = "no_such_index"
-    assert search(parse_query(QueryDict(""))).degraded
+    with pytest.raises(MeiliError) as caught:
+        search(parse_query(QueryDict("")))
+    assert caught.value.code == "index_not_found"
     settings.MEILISEARCH_INDEX = "test_contacts"
+    assert not search(parse_query(QueryDict(""))).degraded
+
+
+def test_unreachable_falls_back_and_recovers_after_the_pause(indexed, settings):
+    url = settings.MEILISEARCH_URL
+    settings.MEILISEARCH_URL = f"http://127.0.0.1:{free_port()}"
+    assert search(parse_query(QueryDict(""))).degraded
+    settings.MEILISEARCH_URL = url
     # Within SEARCH_RETRY_AFTER the database keeps answering, without a Meilisearch round trip.
     assert search(parse_query(QueryDict(""))).degraded
     engine.reset_fallback()

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "search",
     "importers",
     "api",
+    "pages",
 ]
 
 MIDDLEWARE = [
@@ -275,7 +276,7 @@ SEARCH_RETRY_AFTER = env_float("SEARCH_RETRY_AFTER", 2.0)
 # generation: a changed index is never answered from it. 0 switches it off.
 SEARCH_CACHE_MB = env_int("SEARCH_CACHE_MB", 32, minimum=0)
 SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 300, minimum=0)
-# Per-process cache of rendered result cards (directory/cards.py); 0 renders every card.
+# Per-process cache of rendered result cards (pages/cards.py); 0 renders every card.
 PAGE_CARD_CACHE = env_int("PAGE_CARD_CACHE", 5000, minimum=0)
 # Where the compound splitter keeps its SQLite copy of the German n-grams (search/index.py),
 # written once per machine (~20 s; `manage.py prepare_compound_splitter`). Empty: ~/.cache/lotse.

@@ -39,6 +39,12 @@ class MeiliError(RuntimeError):
         self.code, self.status, self.task_uid = code, status, task_uid
         super().__init__(message)
 
+    @property
+    def cannot_answer(self) -> bool:
+        """Meilisearch cannot serve the request (its failure, or the index is not there
+        yet), as opposed to refusing it as wrong (a 4xx about the request: our bug)."""
+        return (self.status or 0) >= 500 or self.code == "index_not_found"
+
 
 class MeiliUnavailable(RuntimeError):
     """Meilisearch cannot be reached or did not answer in time."""

@@ -58,7 +58,7 @@ from directory.models import Contact, District, Scope, State
 from directory.text import german_fold
 from search import cache as result_cache
 from search import client
-from search.client import MeiliUnavailable
+from search.client import MeiliError, MeiliUnavailable
 from search.documents import HIT_FIELDS, documents
 from search.query import FLAGS, SearchQuery, codes
 
@@ -510,10 +510,13 @@ def search(query: SearchQuery) -> SearchResult:
     if time.monotonic() >= _meili_down_until:
         try:
             result = MeilisearchExecutor().run(query)
-        except MeiliUnavailable as exc:
-            # Only Meilisearch being unreachable or too slow: an error it answers with, or a
-            # bug of ours, must fail loudly (a test, a 500 in the log), not turn every search
-            # of this process into "degraded" for SEARCH_RETRY_AFTER seconds.
+        except (MeiliUnavailable, MeiliError) as exc:
+            # Only when Meilisearch cannot answer (unreachable, too slow, its index missing,
+            # its own failure): a request it refuses as wrong, or any other exception, is a
+            # bug of ours and must fail loudly (a test, a 500 in the log), not turn every
+            # search of this process into "degraded" for SEARCH_RETRY_AFTER seconds.
+            if isinstance(exc, MeiliError) and not exc.cannot_answer:
+                raise
             # No query parameters in the log: a search reveals where an official lives.
             logger.warning("search answered from the database (degraded): %s", _reason(exc))
             with _state_lock:
@@ -525,6 +528,8 @@ def search(query: SearchQuery) -> SearchResult:
 
 
 def _reason(exc: Exception) -> str:
+    if isinstance(exc, MeiliError):
+        return f"Meilisearch error {exc.status} {exc.code}"
     return "Meilisearch unreachable or too slow"
 
 

@@ -5,7 +5,7 @@ import csv
 import pytest
 from django.core.management import call_command
 
-from directory.demo import DEMO_FILE
+from importers.demo import DEMO_FILE
 from directory.models import Contact
 from directory.services import coverage_errors
 

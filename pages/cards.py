@@ -1,4 +1,4 @@
-"""Rendered result cards (templates/directory/_hit.html), kept per process.
+"""Rendered result cards (templates/pages/_hit.html), kept per process.
 
 A result page shows up to ~60 cards, and Django's template engine spent about 90 % of a
 page's ~40 ms rendering them (issue 8 load test). The same cards recur from page to page:
@@ -28,8 +28,8 @@ from django.template.loader import get_template
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
-from directory.templatetags.opening import opening_status
-from directory.templatetags.pages import keep
+from pages.templatetags.opening import opening_status
+from pages.templatetags.pages import keep
 
 _lock = threading.Lock()  # cachetools' caches are not thread-safe
 _cards: LRUCache = LRUCache(maxsize=1)
@@ -74,7 +74,7 @@ def _sized(limit: int) -> LRUCache:
 
 def _render(request, shown: dict, group_key: str, embed: bool) -> SafeString:
     context = {"hit": shown, "group": {"key": group_key}, "embed": embed, "request": request}
-    return get_template("directory/_hit.html").render(context)  # a SafeString, autoescaped
+    return get_template("pages/_hit.html").render(context)  # a SafeString, autoescaped
 
 
 def forget() -> None:

@@ -49,6 +49,7 @@ class ProvenanceSerializer(serializers.Serializer):
     source = serializers.CharField(allow_null=True)
     source_id = serializers.CharField()
     source_url = serializers.CharField()
+    source_date = serializers.CharField(help_text="The date the source page shows: YYYY, YYYY-MM or YYYY-MM-DD; empty if none")
     last_verified = serializers.DateField(allow_null=True)
     updated_at = serializers.DateTimeField()
 
@@ -74,6 +75,7 @@ class ContactSerializer(serializers.Serializer):
     organisation = OrganisationSerializer(allow_null=True)
     kinds = _codes("contact kind slugs")
     incident_types = _codes("incident type slugs")
+    all_incidents = serializers.BooleanField(help_text="Helps with every incident type (incident_types is then empty)")
     target_groups = _codes("target group slugs")
     channels = _codes("contact channel slugs")
     description_de = serializers.CharField()
@@ -110,6 +112,7 @@ class ContactSerializer(serializers.Serializer):
             "organisation": contact["organisation"],
             "kinds": contact["kinds"],
             "incident_types": contact["incident_types"],
+            "all_incidents": contact["all_incidents"],
             "target_groups": contact["target_groups"],
             "channels": contact["channels"],
             "description_de": contact["description_de"],
@@ -136,6 +139,7 @@ class ContactSerializer(serializers.Serializer):
                 "source": contact["source"],
                 "source_id": contact["external_id"],
                 "source_url": contact["source_url"],
+                "source_date": contact["source_date"],
                 "last_verified": None if contact["last_verified"] is None else _DATE.to_representation(contact["last_verified"]),
                 "updated_at": _DATETIME.to_representation(contact["updated_at"]),
             },

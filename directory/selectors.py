@@ -24,7 +24,8 @@ from directory.models import Channel, Contact, ContactKind, District, IncidentTy
 CONTACT_FIELDS = [
     "id", "uuid", "slug", "name", "description_de", "description_en", "street", "postcode", "town", "lat", "lng",
     "scope", "email", "website", "online_report_url", "opening_hours", "open_24_7", "languages", "barrier_free",
-    "anonymous", "free_of_charge", "external_id", "source_url", "last_verified", "updated_at", "active",
+    "anonymous", "free_of_charge", "external_id", "source_url", "source_date", "last_verified", "updated_at", "active",
+    "all_incidents", "notes",  # notes are internal: the importer's snapshot reads them, nothing publishes them
 ]
 # relation → the related model's field a contact shows for it
 RELATIONS = {

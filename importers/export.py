@@ -21,6 +21,7 @@ from importers.validate import FORMULA_START
 FORMATS = ("csv", "xlsx", "json")
 LISTS = {"kinds", "incident_types", "target_groups", "channels", "states", "districts", "languages"}
 BOOLEANS = {"open_24_7", "barrier_free", "anonymous", "free_of_charge", "active"}
+ALL_INCIDENTS = "alle"  # what the importer reads as "helps with every incident"
 
 
 def _cell(column: str, value) -> str:
@@ -45,6 +46,8 @@ def export_rows(*, source_slug: str | None = None) -> list[dict[str, str]]:
     for source in sources.order_by("slug"):
         for snapshot in sorted(source_snapshot(source).values(), key=lambda s: (s["name"], s["external_id"])):
             snapshot = dict(snapshot, source_id=snapshot["external_id"], phone=snapshot["phones"])
+            if snapshot["all_incidents"]:
+                snapshot["incident_types"] = [ALL_INCIDENTS]
             rows.append({column: neutralise(_cell(column, snapshot.get(column))) for column in CANONICAL})
     return rows
 

@@ -20,8 +20,8 @@ from search.query import codes
 # A document's fields: those of a hit (what Meilisearch returns, attributesToRetrieve), and
 # those only the index uses (sorting, searching).
 HIT_FIELDS = [
-    "id", "uuid", "slug", "name", "organisation", "kinds", "incident_types", "target_groups", "channels",
-    "scope", "states", "districts", "street", "postcode", "town", "location_district", "lat", "lng", "_geo",
+    "id", "uuid", "slug", "name", "organisation", "kinds", "incident_types", "all_incidents", "target_groups",
+    "channels", "scope", "states", "districts", "street", "postcode", "town", "location_district", "lat", "lng", "_geo",
     "phones", "email", "website", "online_report_url", "opening_hours", "open_24_7", "languages",
     "barrier_free", "anonymous", "free_of_charge", "source_url", "last_verified", "updated_at",
     "description_de", "description_en",
@@ -53,6 +53,7 @@ def document(contact: dict, labels: dict, state_by_district: dict[str, str]) -> 
         "kinds": list(kinds),
         "kind_labels": [de for de, _ in kind_labels] + [en for _, en in kind_labels],
         "incident_types": list(incidents),
+        "all_incidents": contact["all_incidents"],
         "incident_labels": [de for de, _ in incident_labels] + [en for _, en in incident_labels],
         "target_groups": list(contact["target_groups"]),
         "channels": list(contact["channels"]),

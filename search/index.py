@@ -24,6 +24,7 @@ FILTERABLE = [
     "states",
     "districts",
     "incident_types",
+    "all_incidents",
     "kinds",
     "target_groups",
     "free_of_charge",

@@ -182,15 +182,9 @@ def ensure_index(uid: str | None = None) -> bool:
     uid = uid or index_uid()
     if uid in _ensured:
         return False
-    try:
-        client.call("GET", f"/indexes/{uid}", admin=True, timeout=10)
-        created = False
-    except MeiliError as exc:
-        if exc.code != "index_not_found":
-            raise
-        client.run_task("POST", "/indexes", json={"uid": uid, "primaryKey": "id"})
-        client.run_task("PATCH", f"/indexes/{uid}/settings", json=index_settings())
-        created = True
+    created = not client.index_exists(uid)
+    if created:
+        client.index_create(uid, index_settings())
     _ensured.add(uid)
     return created
 
@@ -266,18 +260,18 @@ def _apply(by_contact: dict[int, list[int]], report: PushReport, sent: list | No
     gone = sorted(set(by_contact) - active)
     if gone:
         # Deleting an id that is not in the index succeeds: idempotent.
-        client.run_task("POST", f"/indexes/{uid}/documents/delete-batch", json=gone)
+        client.documents_delete(uid, gone)
         report.deleted += len(gone)
         _done([row for pk in gone for row in by_contact[pk]])
     if docs and sent is None:
         _upsert(uid, docs, by_contact, report)
     elif docs:
         try:
-            enqueued = client.call("POST", f"/indexes/{uid}/documents", admin=True, json=docs, params={"primaryKey": "id"}, timeout=60)
+            task_uid = client.documents_send(uid, docs)
         except MeiliError:
             _upsert(uid, docs, by_contact, report)  # refused at once (e.g. invalid JSON): split
             return
-        sent.append((enqueued["taskUid"], docs, {doc["id"]: by_contact[doc["id"]] for doc in docs}))
+        sent.append((task_uid, docs, {doc["id"]: by_contact[doc["id"]] for doc in docs}))
 
 
 def _settle(sent: list, report: PushReport) -> None:
@@ -299,7 +293,7 @@ def _settle(sent: list, report: PushReport) -> None:
 
 def _upsert(uid: str, docs: list[dict], by_contact: dict[int, list[int]], report: PushReport) -> None:
     try:
-        client.run_task("POST", f"/indexes/{uid}/documents", json=docs, params={"primaryKey": "id"})
+        client.wait_for_task(client.documents_send(uid, docs))
     except MeiliError as exc:
         if len(docs) > 1:
             # One bad document fails the whole task (MEILISEARCH.md §2, e.g. a broken _geo):

@@ -125,13 +125,16 @@ def test_file_errors_are_german_with_german_number_grouping(settings):
 
 def test_the_admin_preview_shows_german_errors_to_a_german_admin(admin_client, settings):
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    # The worker writes the messages in the language of the admin who uploaded the file.
     upload = {"file": SimpleUploadedFile("liste.csv", csv_bytes(BAD)), "source": "partner"}
-    body = admin_client.post("/admin/importers/importrun/upload/", upload).content.decode().replace("&quot;", '"')
+    response = admin_client.post("/admin/importers/importrun/upload/", upload)
+    body = admin_client.get(response["Location"]).content.decode().replace("&quot;", '"')
     assert "Nicht importiert: die Datei hat Fehler" in body
     for message in GERMAN:
         assert f"<li>{message}</li>" in body
     upload = {"file": SimpleUploadedFile("liste.csv", csv_bytes(BAD)), "source": "partner"}
-    body = admin_client.post("/admin/importers/importrun/upload/", upload, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    response = admin_client.post("/admin/importers/importrun/upload/", upload, HTTP_ACCEPT_LANGUAGE="en")
+    body = admin_client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f"<li>{ENGLISH[0]}</li>" in body.replace("&quot;", '"')
 
 

@@ -12,7 +12,7 @@ from search import client, sync
 from search.models import IndexQueue
 from search.server import free_port
 
-from .conftest import make_contact, reindex
+from .conftest import admin_task, make_contact, reindex
 
 
 def document(pk):
@@ -109,8 +109,8 @@ def test_bad_document_is_kept_on_its_row_and_does_not_block_others(empty_index, 
 def test_failed_task_is_logged_with_its_uid_and_kept(empty_index, caplog):
     # An index someone created by hand with another primary key: every addition task fails.
     uid = settings.MEILISEARCH_INDEX
-    client.run_task("DELETE", f"/indexes/{uid}")
-    client.run_task("POST", "/indexes", json={"uid": uid, "primaryKey": "uuid"})
+    admin_task("DELETE", f"/indexes/{uid}")
+    admin_task("POST", "/indexes", json={"uid": uid, "primaryKey": "uuid"})
     contact = make_contact("Stelle", scope="national")
     with caplog.at_level(logging.ERROR, logger="search.sync"):
         report = sync.push_pending()

@@ -80,8 +80,8 @@ class RowFingerprint(models.Model):
     """The digest of the file row a contact was last imported from (issue 4: re-importing an
     unchanged file must be fast). A row whose digest matches skips validation and diffing,
     but only while the contact is exactly as that import left it: `contact_updated_at`
-    must still equal the contact's `updated_at`, and importers/signals.py deletes the
-    fingerprint on any other change (phones, relations, its organisation)."""
+    must still equal the contact's `updated_at`, which every other change moves (a change
+    to phones, relations or the organisation too: directory/signals.py restamps it)."""
 
     contact = models.OneToOneField("directory.Contact", on_delete=models.CASCADE, primary_key=True, related_name="+")
     fingerprint = models.CharField(max_length=64)

@@ -315,7 +315,7 @@ class MeilisearchExecutor:
 
 def _hit(document: dict, query: SearchQuery) -> dict:
     """A hit from a document of HIT_FIELDS (attributesToRetrieve, or the database path's
-    contact_document), which the caller owns: the result cache hands out fresh copies."""
+    documents), which the caller owns: the result cache hands out fresh copies."""
     document.pop("_geoDistance", None)  # Meilisearch adds it to geo-sorted hits regardless
     document["distance_km"] = _distance(document, query)
     return document

@@ -123,7 +123,7 @@ def _child(rows: int, count: int) -> int:
         import requests
 
         session = requests.Session()  # kept alive, Accept-Encoding: identity (MEILISEARCH.md §5)
-        session.headers["Accept-Encoding"] = "identity"
+        session.headers.update({"Accept-Encoding": "identity", "Content-Type": "application/json"})
         url = settings.MEILISEARCH_URL + "/multi-search"
         headers = {"Authorization": f"Bearer {settings.MEILISEARCH_API_KEY}"}
         import json as _json

@@ -10,7 +10,9 @@ names one per row; asking the database each time cost three queries a postcode.
 from __future__ import annotations
 
 import math
+import re
 import threading
+from collections import Counter
 from dataclasses import dataclass
 
 from directory.models import Place, PostalCode
@@ -53,19 +55,16 @@ class Gazetteer:
         return self.postcodes.get((code or "").strip())
 
     def town(self, name: str, *, state_code: str | None = None) -> Located | None:
-        """A town by name, if it lies in one district (within the state, when given).
+        """A town by name (as sources write it, town_keys), if it lies in one district or
+        nearly all its places do (within the state, when given).
 
         Raises AmbiguousPlace when the name exists in several districts ("Neustadt").
         """
-        places = [p for p in self.places.get(normalise_name(name or ""), ()) if not state_code or p[4] == state_code]
-        if not places:
-            return None
-        districts = sorted({p[3] for p in places})
-        if len(districts) > 1:
-            raise AmbiguousPlace(name, districts)
-        lat = sum(p[1] for p in places) / len(places)
-        lng = sum(p[2] for p in places) / len(places)
-        return Located(round(lat, 5), round(lng, 5), districts[0], tuple(districts), places[0][0])
+        for key in town_keys(name):
+            places = [p[:4] for p in self.places.get(key, ()) if not state_code or p[4] == state_code]
+            if places:
+                return place_located(name, places)
+        return None
 
     def nearest_postcode(self, lat: float, lng: float) -> Located | None:
         """The postcode whose centre is nearest to a point (the gazetteer's grain), if one
@@ -78,6 +77,41 @@ class Gazetteer:
             if near:
                 return min(near, key=lambda located: distance_km(lat, lng, located.lat, located.lng))
         return None
+
+
+# A name whose places lie in several districts still means one town when nearly all of them
+# are in one district: "Kiel" (16 places in Kiel, 1 in Rendsburg-Eckernförde), "Hamburg".
+CLEAR_MAJORITY = 0.9
+_QUALIFIER = re.compile(r"\s*(\(.*\)|/.*|\b(am|an der|an den|in der|im|ob der|bei)\b.*)$", re.IGNORECASE)
+
+
+def town_keys(name: str) -> list[str]:
+    """The keys a town may have in the gazetteer, most exact first: as written, with "St."
+    as "Sankt", and without a qualifier that GeoNames leaves out ("Halle (Saale)" → Halle,
+    "Mühlheim am Main" → Mühlheim, "Frankfurt/Oder" → Frankfurt)."""
+    name = (name or "").strip()
+    variants = [name, re.sub(r"^St\.\s*", "Sankt ", name)]
+    variants += [_QUALIFIER.sub("", variant) for variant in variants]
+    keys = []
+    for variant in variants:
+        key = normalise_name(variant)
+        if key and key not in keys:
+            keys.append(key)
+    return keys
+
+
+def place_located(name: str, places: list[tuple[str, float, float, str]]) -> Located:
+    """One town from its places (name, lat, lng, district AGS): their mean point, in the
+    district that holds them, or in the district holding a clear majority of them."""
+    counts = Counter(place[3] for place in places)
+    if len(counts) > 1:
+        ags, count = counts.most_common(1)[0]
+        if count < CLEAR_MAJORITY * len(places) or count < 5:
+            raise AmbiguousPlace(name, sorted(counts))
+        places = [place for place in places if place[3] == ags]
+    lat = sum(p[1] for p in places) / len(places)
+    lng = sum(p[2] for p in places) / len(places)
+    return Located(round(lat, 5), round(lng, 5), places[0][3], (places[0][3],), places[0][0])
 
 
 _lock = threading.Lock()

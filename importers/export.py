@@ -13,7 +13,7 @@ import json
 
 from django.utils.translation import gettext as _
 
-from directory.models import Source
+from directory.models import District, Scope, Source
 from importers.columns import CANONICAL
 from importers.sync import source_snapshot
 from importers.validate import FORMULA_START
@@ -42,10 +42,15 @@ def neutralise(text: str) -> str:
 
 def export_rows(*, source_slug: str | None = None) -> list[dict[str, str]]:
     sources = Source.objects.filter(slug=source_slug) if source_slug else Source.objects.all()
+    # A district row names its districts' states too: not coverage, but the hint that tells
+    # the importer which "Münster" its town is (fixtures/import/README.md "Coverage").
+    state_of = dict(District.objects.values_list("ags", "state__code"))
     rows = []
     for source in sources.order_by("slug"):
         for snapshot in sorted(source_snapshot(source).values(), key=lambda s: (s["name"], s["external_id"])):
             snapshot = dict(snapshot, source_id=snapshot["external_id"], phone=snapshot["phones"])
+            if snapshot["scope"] in (Scope.DISTRICT, Scope.LOCAL):
+                snapshot["states"] = sorted({state_of[ags] for ags in snapshot["districts"]})
             if snapshot["all_incidents"]:
                 snapshot["incident_types"] = [ALL_INCIDENTS]
             rows.append({column: neutralise(_cell(column, snapshot.get(column))) for column in CANONICAL})

@@ -572,14 +572,16 @@ class RowParser:
                 return None, None, ""
             district = located.raw["district"]
         elif town:
+            ambiguous = False
             try:
                 located = self.reference.gazetteer.geocode({"city": town, "state": states[0] if len(states) == 1 else ""})
             except AmbiguousPlace as exc:
                 self.warn("town", town, _("liegt in %(count)s Kreisen; bitte eine Postleitzahl angeben, um den Ort auf der Karte zu zeigen") % {
                     "count": len(exc.districts)})
+                ambiguous = True
             if located is not None:
                 district = located.raw["district"]
-            else:
+            elif not ambiguous:
                 self.warn("town", town, _("ist nicht im Ortsverzeichnis; bitte eine Postleitzahl angeben, um den Ort auf der Karte zu zeigen"))
         lat, lng = self.coordinates()
         if lat is not None:

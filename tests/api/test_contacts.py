@@ -5,6 +5,8 @@ import io
 
 import pytest
 
+from directory.models import Contact
+
 pytestmark = pytest.mark.django_db
 
 

@@ -6,13 +6,14 @@ two errors: MeiliError (Meilisearch answered with an error, or a task failed) an
 MeiliUnavailable (not reachable, or too slow).
 
 Searches go through `call()`, one small REST call over one urllib3 `PoolManager` per
-process, kept because the official client is slower beyond the noise for the hot path:
-it opens a new TCP connection per call (it uses `requests.post`), which MEILISEARCH.md §5
-measured at 2.5–2.8 ms median per multi-search against 1.4–1.8 ms kept alive, and
-benchmarks/bench_search.py measures again side by side ("client" against "raw" and
-"api"). urllib3 directly, not `requests` on top of it: a search's call spent ~0.7 ms of
-CPU in requests' per-call preparation, about a seventh of the web worker's CPU per search
-(py-spy under the load test). `Accept-Encoding: identity`: a gzip response on a kept-open
+process. The official client opens a new TCP connection per call (`requests.post`):
+MEILISEARCH.md §5 measured it at 2.5–2.8 ms median per multi-search on a quiet machine,
+against 1.4–1.8 ms kept alive; and a search's call through `requests` spent ~0.7 ms of CPU
+in its per-call preparation, about a seventh of the web worker's CPU per search (py-spy
+under the load test), which urllib3 directly does not. benchmarks/bench_search.py times
+the official client beside the raw call ("client" and "raw"): on the loaded machine of
+issue 18's run the two were within the noise (p50 1.03×, p95 0.97×), where the network
+wait hid the connection cost; the CPU per search is what the load test pays for. `Accept-Encoding: identity`: a gzip response on a kept-open
 connection stalls ~40 ms (delayed ACK). The pool is thread-safe and never changed after it
 was built; a forked worker (gunicorn) builds its own.
 """

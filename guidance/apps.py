@@ -5,9 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class GuidanceConfig(AppConfig):
     """First steps per incident and state, linked to the contacts that help (issue 16).
 
-    The model, selectors, loader and API sit beside the directory (they read its terms and
-    contacts); `guidance.views` (the guide and evidence-log pages) sits on top with the
-    other public pages, whose result cards it reuses.
+    Beside the directory, whose terms and contacts it reads: the model, its admin, the
+    selectors, the loader and the steps as pages and API show them. Nothing here imports
+    the apps on top: the guide and evidence-log pages are in pages/ (with templates here),
+    GET /api/v1/guidance/ in api/.
     """
 
     name = "guidance"

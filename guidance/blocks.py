@@ -25,14 +25,15 @@ def presentation_params(request) -> list[tuple[str, str]]:
 
 
 def guide_url(request, query: SearchQuery, *, anchor: str = "") -> str:
-    """The guide page for the query's incidents and place (stable, shareable)."""
+    """The guide page for the query's incidents and place (stable, shareable); with a
+    request, its presentation parameters (lang, embed) too."""
     params = [(name, value) for name, value in query.to_params() if name in PLACE_PARAMS]
     if len(query.incidents) == 1:
         path = reverse("guide-incident", args=[query.incidents[0]])
     else:
         path = reverse("guide")
         params = [*params, *(("incident", slug) for slug in query.incidents)]
-    params += presentation_params(request)
+    params += presentation_params(request) if request is not None else []
     return (f"{path}?{urlencode(params)}" if params else path) + (f"#{anchor}" if anchor else "")
 
 

@@ -84,7 +84,7 @@ def test_the_steps_of_the_search_api_are_in_the_schema(client):
 
 
 def test_the_search_api_returns_the_steps_of_its_query_with_the_contacts_that_help(client, steps):
-    from tests.search.conftest import make_contact
+    from tests.factories import make_contact
 
     police = make_contact("Polizei Thüringen", scope="state", states=("TH",), kinds=("police",), incidents=("threat",))
     online = make_contact("Onlinewache Thüringen", scope="state", states=("TH",), kinds=("police_online",), incidents=("threat",))

@@ -16,7 +16,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from directory.demo import demo_load
+from importers.demo import demo_load
 from guidance.loader import steps_load
 from search import client
 from search.engine import reset_fallback
@@ -39,7 +39,7 @@ def network(reference, transactional_db):
     yield
     # The flush empties the database, not the shared test index: leave no demo contact
     # for the tests that follow (they may search for one of its names).
-    client.run_task("DELETE", f"/indexes/{index_uid()}/documents")
+    client.run("clear the test index", lambda c: c.index(index_uid()).delete_all_documents())
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from directory.demo import demo_load
+from importers.demo import demo_load
 from directory.models import Contact
 from guidance.loader import STEPS_FILE, StepFileError, steps_load
 from guidance.models import Step

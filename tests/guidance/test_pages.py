@@ -8,7 +8,8 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from guidance.models import Step
-from tests.search.conftest import make_contact, reindex
+from tests.factories import make_contact
+from tests.search.conftest import reindex
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,8 @@
 
 Plain function views. The results and landing pages go through the one query model
 (search.query.parse_query) and the one search entry point (search.engine.search), so that a
-partner's link, a landing page and an API call mean the same thing (DESIGN.md).
+partner's link, a landing page and an API call mean the same thing (DESIGN.md); the
+results page reads its parameters through the FilterSet the API reads them through.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from directory.cards import card_html
+from pages.cards import card_html
 from directory.models import (
     Contact,
     ContactKind,
@@ -29,10 +30,12 @@ from directory.models import (
     State,
 )
 from directory.phones import phone_display
-from guidance.blocks import results_steps
+from guidance.blocks import guide_url, kind_labels, page_hits, presentation_params, results_steps, step_item
+from guidance.selectors import steps_for
 from lotse.middleware import is_embed
 from search.engine import search
-from search.query import QueryError, parse_query
+from search.filters import SearchFilterSet
+from search.query import QueryError, codes, parse_query
 
 # Parameters that change how a page looks, not what it finds: kept on links, never part
 # of the search itself.
@@ -42,7 +45,7 @@ PRESENTATION_PARAMS = ("lang", "embed")
 def home(request):
     return render(
         request,
-        "directory/home.html",
+        "pages/home.html",
         {
             "states": State.objects.order_by("name"),
             "incident_types": IncidentType.objects.all(),
@@ -58,7 +61,7 @@ def about(request):
         "postcodes": PostalCode.objects.count(),
         "contacts": Contact.objects.filter(active=True).count(),
     }
-    return render(request, "directory/about.html", {"counts": counts, "embed": is_embed(request)})
+    return render(request, "pages/about.html", {"counts": counts, "embed": is_embed(request)})
 
 
 # --- results ------------------------------------------------------------------------------
@@ -66,11 +69,11 @@ def about(request):
 
 def search_page(request):
     try:
-        query = parse_query(request.GET)
+        query = SearchFilterSet(request.GET).query
     except QueryError as exc:
         return render(
             request,
-            "directory/bad_request.html",
+            "pages/bad_request.html",
             {"message": str(exc.message), "field": exc.field, "embed": is_embed(request)},
             status=400,
         )
@@ -84,7 +87,7 @@ def search_page(request):
             "first_steps": results_steps(request, query, result),  # issue 16
         }
     )
-    return render(request, "directory/search.html", context)
+    return render(request, "pages/search.html", context)
 
 
 GROUP_TITLES = {
@@ -139,11 +142,6 @@ def _results_context(request, query, result) -> dict:
 # embed, a partner's own) is carried along as a hidden field.
 FORM_FIELDS = {"near", "q", "radius", "incident", "kind", "page"}
 RADII = ["", "10", "25", "50", "100", "200"]
-
-
-def results_context(request, query, result) -> dict:
-    """A results listing's context, for other pages that show one (guide pages, issue 16)."""
-    return _results_context(request, query, result)
 
 
 def _query_summary(query, place_label: str, incidents: dict, kinds: dict) -> str:
@@ -301,7 +299,7 @@ def contact_detail(request, slug):
     )
     return render(
         request,
-        "directory/contact.html",
+        "pages/contact.html",
         {
             "contact": contact,
             "phones": phones,
@@ -377,7 +375,7 @@ def state_page(request, slug):
             "search_url": _url_with(reverse("search"), [("state", state.code), *_keep_presentation(request.GET)]),
         }
     )
-    return render(request, "directory/state.html", context)
+    return render(request, "pages/state.html", context)
 
 
 def district_page(request, slug):
@@ -393,10 +391,70 @@ def district_page(request, slug):
             "search_url": _url_with(reverse("search"), [("district", district.ags), *_keep_presentation(request.GET)]),
         }
     )
-    return render(request, "directory/district.html", context)
+    return render(request, "pages/district.html", context)
 
 
 def _canonical_redirect(request, view_name: str, slug: str):
     target = reverse(view_name, args=[slug])
     query = request.GET.urlencode()
     return redirect(f"{target}?{query}" if query else target, permanent=True)
+
+
+# --- first steps (issue 16) ---------------------------------------------------------------
+
+
+def guide_page(request, incident: str | None = None):
+    """/guide/: the first steps for every incident (the general set), or for ?incident=…;
+    /guide/<incident>/ for one. The query model's place parameters (near, state, district)
+    choose the state's variants and, with a place, add its contacts as on /search/."""
+    params = request.GET.copy()
+    if incident is not None:
+        if incident not in codes().incidents:
+            raise Http404(incident)
+        params.setlist("incident", [incident])
+    try:
+        query = SearchFilterSet(params).query
+    except QueryError as exc:
+        return render(
+            request,
+            "pages/bad_request.html",
+            {"message": str(exc.message), "field": exc.field, "embed": is_embed(request)},
+            status=400,
+        )
+    context = {"embed": is_embed(request), "groups": [], "place_label": ""}
+    if query.has_place:
+        context.update(_results_context(request, query, search(query)))
+    hits = page_hits(context.get("result"))
+    labels = kind_labels()
+    terms = list(IncidentType.objects.all())
+    states = {state.code: state for state in State.objects.filter(code__in=query.states)}
+    keep = presentation_params(request)
+    place = [(name, value) for name, value in query.to_params() if name in ("near", "state", "district")]
+    canonical = guide_url(None, query)
+    context.update(
+        {
+            "query": query,
+            "items": [step_item(step, hits=hits, request=request, kind_labels=labels) for step in steps_for(
+                incidents=query.incidents, states=query.states)],
+            "incidents": [term for term in terms if term.slug in query.incidents],
+            "states": [states[code] for code in query.states if code in states],
+            "other_guides": [
+                {"term": term, "url": _url_with(reverse("guide-incident", args=[term.slug]), [*place, *keep])}
+                for term in terms
+                if term.slug not in query.incidents
+            ],
+            "general_url": _url_with(reverse("guide"), [*place, *keep]),
+            "search_url": _url_with(reverse("search"), [*query.to_params(), *keep]),
+            "log_url": _url_with(reverse("evidence-log"), keep),
+            "hidden": keep,
+            "share_url": request.build_absolute_uri(canonical),
+            "embed_url": request.build_absolute_uri(canonical + ("&" if "?" in canonical else "?") + "embed=1"),
+        }
+    )
+    return render(request, "guidance/guide.html", context)
+
+
+def evidence_log(request):
+    """A form that stays in the browser (guidance/static/guidance/evidence-log.js): no
+    <form> element, so nothing typed can be submitted to us."""
+    return render(request, "guidance/evidence_log.html", {"embed": is_embed(request)})

@@ -187,8 +187,10 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # One error body for 400/401/403/404/413/429 (issue 7): api/errors.py.
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
-    # Clients behind one reverse proxy: its X-Forwarded-For names them (env API_PROXIES).
-    "NUM_PROXIES": env_int("API_PROXIES", 0, minimum=0) or None,
+    # How many reverse proxies append to X-Forwarded-For in front of the app (env
+    # API_PROXIES). 0: the socket address is the client. Never None: DRF then takes the
+    # whole header, which the client writes, as its identity (issue 17: a throttle bypass).
+    "NUM_PROXIES": env_int("API_PROXIES", 0, minimum=0),
 }
 # Per-client rates "requests/period" (e.g. 120/minute); empty switches throttling off.
 API_THROTTLE_READ = env_str("API_THROTTLE_READ", "120/minute")

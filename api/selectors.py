@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import uuid
 
 from django.db.models import F, FloatField, Q, QuerySet, Value
@@ -62,7 +63,7 @@ def contact_get(*, key: str) -> Contact | None:
         return contacts.filter(uuid=uuid.UUID(key)).first()
     except ValueError:
         pass
-    if key.isdigit():
+    if re.fullmatch(r"[0-9]{1,18}", key):  # ASCII, within a 64-bit id ("²".isdigit() is true too)
         return contacts.filter(pk=int(key)).first()
     return contacts.filter(slug=key).first()
 

@@ -259,7 +259,7 @@ def _int(params, name: str, default: int, low: int, high: int) -> int:
     raw = _single(params, name)
     if not raw:
         return default
-    if not re.fullmatch(r"\d{1,7}", raw):
+    if not re.fullmatch(r"[0-9]{1,7}", raw):  # ASCII: \d matches any script's digits
         raise QueryError(_("%(value)s ist keine ganze Zahl; bitte %(low)s bis %(high)s angeben"), name,
                          value=_quote(raw), low=low, high=high)
     value = int(raw)

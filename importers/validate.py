@@ -36,6 +36,9 @@ from django.core.validators import EmailValidator, URLValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+# Export neutralises cells starting with these against formula injection by prefixing "'";
+# reading removes that prefix again, so an exported file re-imports to the same values.
+from directory.formulas import FORMULA_START
 from directory.geo import AmbiguousPlace
 from directory.models import Channel, ContactKind, District, IncidentType, Scope, State, TargetGroup
 from directory.phones import PhoneError, phone_to_e164
@@ -67,9 +70,6 @@ MAX_LENGTH = {
     "email": 254, "website": 500, "online_report_url": 500, "source_url": 1000,
     "description_de": 10_000, "description_en": 10_000,
 }
-# Export neutralises cells starting with these against formula injection by prefixing "'";
-# reading removes that prefix again, so an exported file re-imports to the same values.
-FORMULA_START = ("=", "+", "-", "@")
 EMAIL = EmailValidator()
 URL = URLValidator(schemes=["http", "https"])
 # Plain addresses that the Django validators above certainly accept (a strict subset of

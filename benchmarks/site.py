@@ -19,6 +19,8 @@ from pathlib import Path
 
 import requests
 
+from lotse.private_files import write_private
+
 REPO = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 
@@ -64,8 +66,7 @@ class Site:
     def _secret(self) -> str:
         path = self.var_dir / "bench_secret_key"
         if not path.exists():
-            self.var_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
+            write_private(path, secrets.token_urlsafe(48))
         return path.read_text()
 
     def manage(self, *args: str, input: bytes | None = None, timeout: float = 900) -> str:

@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from lotse.env import env_bool, env_float, env_int, env_list, env_str
+from lotse.private_files import write_private
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("LOTSE_VAR_DIR", str(BASE_DIR / "var")))
@@ -26,10 +27,8 @@ def _local_secret(name: str) -> str:
     path = VAR_DIR / name
     if path.exists():
         return path.read_text().strip()
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
     value = secrets.token_urlsafe(48)
-    path.write_text(value)
-    path.chmod(0o600)
+    write_private(path, value)
     return value
 
 

@@ -33,6 +33,7 @@ import orjson
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -173,12 +174,16 @@ class Reference:
                 if district not in bucket:
                     bucket.append(district)
         self.terms: dict[str, dict[str, str]] = {}
+        # (German, English) labels in reference order, for messages: people name terms by
+        # their labels, not by slugs (issue 17).
+        self.term_labels: dict[str, list[tuple[str, str]]] = {}
         for column, model in TERM_MODELS.items():
             lookup = {}
             for term in model.objects.all():
                 for key in (term.slug, term.name_de, term.name_en):
                     lookup[normalise_name(key)] = term.slug
             self.terms[column] = lookup
+            self.term_labels[column] = list(model.objects.order_by("position", "slug").values_list("name_de", "name_en"))
         self.gazetteer = GazetteerGeocoder()
         self.gazetteer.preload()
         # Values repeat across rows (labels, hotline numbers): parse each distinct one once.
@@ -594,7 +599,8 @@ class RowParser:
                 memo[key] = lookup.get(normalise_name(item))
             slug = memo[key]
             if slug is None:
-                known = ", ".join(sorted(set(self.reference.terms[column].values())))
+                english = get_language() == "en"
+                known = ", ".join(label_en if english else label_de for label_de, label_en in self.reference.term_labels[column])
                 self.error(column, item, _("ist nicht bekannt; möglich sind %(known)s") % {"known": known})
             elif slug not in slugs:
                 slugs.append(slug)

@@ -23,7 +23,7 @@ from api.errors import ApiError, error_body
 from api.pagination import ApiPagination
 from api.throttles import WriteThrottle
 from importers.models import ImportRun
-from importers.services import import_run
+from importers.services import ERROR_LIMIT, import_run
 
 DEFAULT_IMPORT_MAX_BYTES = 20 * 1024 * 1024  # the importer's default (importers/readers.py)
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries and the small form fields around the file
@@ -139,7 +139,7 @@ class ImportListView(ImportView, generics.ListAPIView):
         if request.data.get("mapping"):
             try:
                 mapping = json.loads(request.data["mapping"])
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested too deeply (issue 17)
                 raise ApiError(400, "invalid_parameter", 'mapping: not JSON; send an object like {"Their header": "name"}', "mapping") from None
         # The API answers in English, the one language its clients can rely on (as the
         # search API's errors); the admin and the command speak German first.
@@ -161,7 +161,8 @@ class ImportListView(ImportView, generics.ListAPIView):
             message = f"Nothing was imported: {first.message}" if first else "Nothing was imported."
             count = len(report.errors)
             if count > 1:
-                message += f" (and {count - 1} more errors, listed in report.errors)"
+                listed = "listed in report.errors" if count <= ERROR_LIMIT else f"the first {ERROR_LIMIT:,} listed in report.errors"
+                message += f" (and {count - 1:,} more errors, {listed})"
             return Response({**error_body("import_rejected", message), "report": body}, status=status.HTTP_400_BAD_REQUEST)
         return Response(body, status=status.HTTP_201_CREATED if report.applied else status.HTTP_200_OK)
 

@@ -28,6 +28,9 @@ from importers.validate import RowError, Validation, rows_validate
 logger = logging.getLogger(__name__)
 SOURCE_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
 CHANGE_LIMIT = 1000  # changes listed per kind in a report; counts are always complete
+# Errors (and warnings) listed in a report, the API's answer and the stored run; the rest are
+# counted (errors_omitted). A file of 100,000 bad rows must not become a 30 MB report (issue 17).
+ERROR_LIMIT = 1000
 
 
 @dataclass
@@ -76,8 +79,10 @@ class ImportReport:
             "options": self.options,
             "rows": self.rows,
             "counts": self.counts,
-            "errors": [e.as_dict() for e in self.errors],
-            "warnings": [w.as_dict() for w in self.warnings],
+            "errors": [e.as_dict() for e in self.errors[:ERROR_LIMIT]],
+            "errors_omitted": max(0, len(self.errors) - ERROR_LIMIT),
+            "warnings": [w.as_dict() for w in self.warnings[:ERROR_LIMIT]],
+            "warnings_omitted": max(0, len(self.warnings) - ERROR_LIMIT),
             "plan_digest": plan.digest() if plan else "",
             "changes": {
                 "created": [{"row": c.row, "name": c.values["name"], "source_id": c.values["external_id"]} for c in plan.creates[:change_limit]],
@@ -271,7 +276,7 @@ def _record(report: ImportReport, *, user, via: str, started, size: int, upload:
         status=report.status,
         options=report.options,
         rows=report.rows,
-        errors=[e.as_dict() for e in report.errors[:CHANGE_LIMIT]],
+        errors=[e.as_dict() for e in report.errors[:ERROR_LIMIT]],
         plan_digest=report.plan.digest() if report.plan else "",
         upload=upload,
         **{name: report.counts[name] for name in ("created", "updated", "unchanged", "deactivated", "invalid")},

@@ -201,9 +201,10 @@ def header_resolve(table: Table, mapping: dict | None) -> tuple[dict[int, str], 
     columns: dict[int, str] = {}
     errors: list[RowError] = []
     seen: dict[str, str] = {}
+    unnamed_with_values = _unnamed_with_values(table)
     for index, header in enumerate(table.headers):
         if not header.strip():
-            if any(index < len(cells) and cells[index].text.strip() for _, cells in table.rows):
+            if index in unnamed_with_values:
                 errors.append(RowError(1 if table.format != "json" else None, f"#{index + 1}", "", _("hat Werte, aber keine Überschrift; bitte die Spalte benennen oder löschen")))
             continue
         column = canonical_column(header, mapping)
@@ -222,6 +223,21 @@ def header_resolve(table: Table, mapping: dict | None) -> tuple[dict[int, str], 
         errors.append(RowError(None, None, "", _("die Datei hat keine Spalte für %(missing)s (erforderlich: %(required)s)") % {
             "missing": ", ".join(missing), "required": ", ".join(REQUIRED)}))
     return columns, errors
+
+
+def _unnamed_with_values(table: Table) -> set[int]:
+    """The columns without a header that hold a value in some row: one pass over the rows,
+    done with a column once a value is found in it (before, every unnamed column scanned
+    every row; with the header width unlimited, that was rows × columns, issue 17)."""
+    pending = {index for index, header in enumerate(table.headers) if not header.strip()}
+    found: set[int] = set()
+    for _number, cells in table.rows:
+        if not pending:
+            break
+        hits = {index for index in pending if index < len(cells) and cells[index].text.strip()}
+        pending -= hits
+        found |= hits
+    return found
 
 
 # Bump when parsing changes what a row means: every stored fingerprint is then stale.

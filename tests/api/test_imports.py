@@ -126,3 +126,22 @@ def test_imports_are_never_cors_enabled(alice):
         "/api/v1/imports/", HTTP_ORIGIN="https://partner.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST"
     )
     assert "Access-Control-Allow-Origin" not in preflight
+
+
+@pytest.mark.parametrize("data, name", [(b"[" * 100_000 + b"]" * 100_000, "deep.json"),
+                                        (b'"' + b"x" * 200_000 + b'",kinds\r\na,b\r\n', "wide.csv")])
+def test_a_file_that_broke_the_reader_is_a_400_not_a_500(alice, data, name):
+    # Issue 17: deeply nested JSON raised RecursionError, a first CSV field over 128 KB
+    # csv.Error, both outside the reader's error handling.
+    _, key = alice
+    response = token_client(key).post("/api/v1/imports/", upload(data, name=name), format="multipart")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "import_rejected"
+
+
+def test_a_deeply_nested_mapping_is_a_400(alice):
+    _, key = alice
+    mapping = "[" * 100_000 + "]" * 100_000
+    response = token_client(key).post("/api/v1/imports/", upload(mapping=mapping), format="multipart")
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "mapping"

@@ -8,15 +8,18 @@ different file, or a directory that changed meanwhile, cannot slip in.
 import hashlib
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from importers.models import ImportRun
-from importers.services import import_run
+from importers.readers import grouped
+from importers.services import import_run, preview_expired, previews_expire
 
 
 class UploadForm(forms.Form):
@@ -24,6 +27,17 @@ class UploadForm(forms.Form):
     source = forms.SlugField(label=_("Quelle (Kennung)"), max_length=60, help_text=_("z. B. weisser-ring; eine neue Quelle wird angelegt"))
     skip_invalid = forms.BooleanField(label=_("fehlerhafte Zeilen überspringen"), required=False)
     no_deactivate = forms.BooleanField(label=_("fehlende Kontakte nicht deaktivieren"), required=False)
+
+    def clean_file(self):
+        # The size before the bytes: an oversized file is never read into memory (Django
+        # keeps a large upload in a temporary file) and never recorded (issue 17).
+        upload = self.cleaned_data["file"]
+        limit = settings.IMPORT_MAX_BYTES
+        if upload.size > limit:
+            message = gettext("die Datei hat %(size)s Bytes; erlaubt sind höchstens %(limit)s Bytes (IMPORT_MAX_BYTES); "
+                              "bitte in kleinere Dateien aufteilen") % {"size": grouped(upload.size), "limit": grouped(limit)}
+            raise forms.ValidationError(message[:1].upper() + message[1:])
+        return upload
 
 
 class ConfirmForm(forms.Form):
@@ -67,6 +81,7 @@ class ImportRunAdmin(admin.ModelAdmin):
 
     def upload_view(self, request):
         self._check(request)
+        previews_expire()
         form = UploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
@@ -80,12 +95,13 @@ class ImportRunAdmin(admin.ModelAdmin):
 
     def confirm_view(self, request):
         self._check(request)
+        previews_expire()
         form = ConfirmForm(request.POST or None)
         if request.method != "POST" or not form.is_valid():
             return redirect("admin:importers_importrun_upload")
         preview = get_object_or_404(ImportRun, pk=form.cleaned_data["run"], dry_run=True, user=request.user, via="admin")
         data = bytes(preview.upload or b"")
-        if preview.confirmed_by_id or not data:
+        if preview.confirmed_by_id or not data or preview_expired(preview):
             messages.error(request, _("Dieser Probelauf wurde bereits bestätigt oder ist abgelaufen. Bitte die Datei erneut hochladen."))
             return redirect("admin:importers_importrun_upload")
         if not (hashlib.sha256(data).hexdigest() == preview.sha256 == form.cleaned_data["sha256"]):

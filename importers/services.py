@@ -11,7 +11,7 @@ import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
@@ -155,8 +155,22 @@ def _import_run(*, data, filename, source_slug, dry_run, skip_invalid, mapping, 
         validation = _validate(report, data=data, filename=filename, source_slug=source_slug, mapping=mapping, progress=None, fingerprints=False)
         _plan(report, validation, source_slug=source_slug, dry_run=dry_run, skip_invalid=skip_invalid, deactivate=deactivate,
               expected_plan_digest=expected_plan_digest)
-    _record(report, user=user, via=via, started=started, size=len(data), upload=data if keep_upload else None)
+    # Only a preview that can still be confirmed keeps its bytes: a refused file never can.
+    _record(report, user=user, via=via, started=started, size=len(data), upload=data if keep_upload and report.ok else None)
     return report
+
+
+def preview_expired(run: ImportRun) -> bool:
+    """A preview older than IMPORT_PREVIEW_HOURS can no longer be confirmed."""
+    return run.started_at < timezone.now() - timedelta(hours=settings.IMPORT_PREVIEW_HOURS)
+
+
+def previews_expire() -> int:
+    """Drop the kept bytes of previews nobody confirmed within IMPORT_PREVIEW_HOURS (an
+    uploaded contact list is personal data; the run itself stays in the history). Returns
+    how many previews lost their bytes."""
+    cutoff = timezone.now() - timedelta(hours=settings.IMPORT_PREVIEW_HOURS)
+    return ImportRun.objects.filter(upload__isnull=False, started_at__lt=cutoff).update(upload=None)
 
 
 def _plan(report: ImportReport, validation: Validation | None, *, source_slug, dry_run, skip_invalid, deactivate, expected_plan_digest) -> None:

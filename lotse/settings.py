@@ -287,6 +287,9 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000, minimum=1)
 IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 200, minimum=1)
 IMPORT_MAX_XLSX_UNCOMPRESSED = env_int("IMPORT_MAX_XLSX_UNCOMPRESSED", 200 * 1024 * 1024, minimum=1)
+# An admin preview keeps its file until it is confirmed, for at most this many hours
+# (importers/services.py previews_expire; issue 17).
+IMPORT_PREVIEW_HOURS = env_int("IMPORT_PREVIEW_HOURS", 24, minimum=1)
 # Files with at least this many rows are checked, and their search documents built, in
 # forked child processes as well (importers/forked.py); 0 turns that off. Processes:
 # 0 means one per core. The children run at this nice level below the importing process.

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from directory.models import Source
 from importers.columns import MappingError, mapping_check
+from importers.geocoders import geocode_queue
 from importers.models import ImportRun
 from importers.readers import ReadError, table_read
 from importers.sync import ImportPlan, StaleFingerprint, known_fingerprints, plan_apply, plan_build
@@ -254,6 +255,8 @@ def _apply_once(report: ImportReport, validation: Validation, *, source_slug: st
             changed, documents = plan_apply(plan, source=source)
             if changed:
                 _search_sync(changed, documents)
+            if validation.geocode_pending:
+                geocode_queue(validation.geocode_pending)  # online geocoding: later, outside the request
             report.applied_at = timezone.now()  # still under the source lock: commit order
     except PlanChanged:
         report.errors = report.errors + [RowError(None, None, "", _(

@@ -151,6 +151,8 @@ class Validation:
     invalid_keys: set[tuple[str, ...]] = field(default_factory=set)
     rows: int = 0
     headers: dict[str, str] = field(default_factory=dict)  # canonical column → the file's header
+    # Addresses the online geocoder's cache did not know (importers.geocoders.geocode_queue).
+    geocode_pending: dict[str, dict] = field(default_factory=dict)
 
 
 class Reference:
@@ -344,6 +346,7 @@ def rows_validate(table: Table, *, mapping: dict | None = None, progress=None, k
     # Within a row, errors follow the columns from left to right, as the user reads them.
     position = {header: index for index, header in reversed(list(enumerate(table.headers)))}
     result.errors.sort(key=lambda e: (e.row or 0, position.get(e.column, len(position))))
+    result.geocode_pending = dict(getattr(reference.geocoder, "missed", {}))
     return result
 
 
@@ -585,8 +588,11 @@ class RowParser:
         if located is None:
             return None, None, district
         if self.reference.geocoder is not self.reference.gazetteer and (street or postcode or town):
+            # The online geocoder's shared cache only; a miss keeps the gazetteer's point and
+            # is queued for `geocode_addresses` once the import is applied (importers/geocoders.py).
             found = self.reference.geocoder.geocode(
-                {"street": street, "postalcode": postcode, "city": town, "country": "Deutschland"}
+                {"street": street, "postalcode": postcode, "city": town, "country": "Deutschland"},
+                fallback=(located.latitude, located.longitude),
             )
             if found is not None:
                 return round(found.latitude, 6), round(found.longitude, 6), district

@@ -305,3 +305,9 @@ if IMPORT_GEOCODER not in ("gazetteer", "nominatim"):
     raise ImproperlyConfigured(f'IMPORT_GEOCODER: "{IMPORT_GEOCODER}" is not a geocoder; use "gazetteer" or "nominatim"')
 IMPORT_GEOCODER_USER_AGENT = env_str("IMPORT_GEOCODER_USER_AGENT", "lotse-importer")
 IMPORT_GEOCODER_DOMAIN = env_str("IMPORT_GEOCODER_DOMAIN", "nominatim.openstreetmap.org")
+IMPORT_GEOCODER_SCHEME = env_str("IMPORT_GEOCODER_SCHEME", "https")
+if IMPORT_GEOCODER_SCHEME not in ("http", "https"):
+    raise ImproperlyConfigured(f'IMPORT_GEOCODER_SCHEME: "{IMPORT_GEOCODER_SCHEME}" is not a scheme; use "https" or "http"')
+# Seconds between two requests to the online geocoder, for all processes together (shared
+# in the database; Nominatim's usage policy: one request per second).
+IMPORT_GEOCODER_MIN_DELAY = env_float("IMPORT_GEOCODER_MIN_DELAY", 1.0)

@@ -211,10 +211,18 @@ def _phones(contact: Contact) -> list[dict]:
     return phones
 
 
+def _terms(contact: Contact, relation: str, model) -> list:
+    # A contact for all incidents carries every incident term: an HSDS consumer filtering
+    # by a term finds it, as a Lotse search by that incident does (issue 15).
+    if relation == "incident_types" and contact.all_incidents:
+        return list(model.objects.all())
+    return list(getattr(contact, relation).all())
+
+
 def _attributes(contact: Contact) -> list[dict]:
     attributes = []
-    for key, (_model, relation, *_rest) in TAXONOMIES.items():
-        for term in getattr(contact, relation).all():
+    for key, (model, relation, *_rest) in TAXONOMIES.items():
+        for term in _terms(contact, relation, model):
             term_data = term_object(key, term)
             attributes.append({
                 "id": derived_id("attribute", contact.uuid, term_data["id"]),

@@ -157,11 +157,17 @@ def services_filtered(request):
         if found is None:
             return contacts.none()
         relation, slug = found
-        contacts = contacts.filter(**{f"{relation}__slug": slug})
+        match = Q(**{f"{relation}__slug": slug})
+        if relation == "incident_types":
+            match |= Q(all_incidents=True)  # carries every incident term (api.hsds._terms)
+        contacts = contacts.filter(match)
     taxonomy = _uuid_param(request, "taxonomy_id")
     if taxonomy:
         relation = hsds.taxonomy_lookup(taxonomy)
-        contacts = contacts.filter(**{f"{relation}__isnull": False}).distinct() if relation else contacts.none()
+        if relation == "incident_types":
+            contacts = contacts.filter(Q(incident_types__isnull=False) | Q(all_incidents=True)).distinct()
+        else:
+            contacts = contacts.filter(**{f"{relation}__isnull": False}).distinct() if relation else contacts.none()
     org = _uuid_param(request, "organization_id")
     if org:
         match = _organisation_contacts(org)

@@ -8,10 +8,10 @@ from rest_framework.renderers import BaseRenderer
 from directory.formulas import neutralise
 
 CSV_COLUMNS = [
-    "uuid", "name", "organisation", "kinds", "incident_types", "target_groups", "channels", "scope", "states",
+    "uuid", "name", "organisation", "kinds", "incident_types", "all_incidents", "target_groups", "channels", "scope", "states",
     "districts", "street", "postcode", "town", "lat", "lng", "phones", "email", "website", "online_report_url",
     "opening_hours", "open_24_7", "languages", "barrier_free", "anonymous", "free_of_charge", "source",
-    "source_id", "source_url", "last_verified", "updated_at",
+    "source_id", "source_url", "source_date", "last_verified", "updated_at",
 ]
 
 
@@ -38,6 +38,7 @@ def contact_row(item: dict) -> list[str]:
         "source": provenance.get("source"),
         "source_id": provenance.get("source_id"),
         "source_url": provenance.get("source_url"),
+        "source_date": provenance.get("source_date"),
         "last_verified": provenance.get("last_verified"),
         "updated_at": provenance.get("updated_at"),
     }

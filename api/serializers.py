@@ -52,6 +52,7 @@ class ProvenanceSerializer(serializers.Serializer):
     source = serializers.CharField(source="source.slug", allow_null=True, default=None)
     source_id = serializers.CharField(source="external_id")
     source_url = serializers.CharField()
+    source_date = serializers.CharField(help_text="The date the source page shows: YYYY, YYYY-MM or YYYY-MM-DD; empty if none")
     last_verified = serializers.DateField(allow_null=True)
     updated_at = serializers.DateTimeField()
 
@@ -64,6 +65,7 @@ class ContactSerializer(serializers.ModelSerializer):
     organisation = OrganisationSerializer(allow_null=True)
     kinds = _slugs()
     incident_types = _slugs()
+    all_incidents = serializers.BooleanField(help_text="Helps with every incident type (incident_types is then empty)")
     target_groups = _slugs()
     channels = _slugs()
     point = serializers.SerializerMethodField()
@@ -77,8 +79,8 @@ class ContactSerializer(serializers.ModelSerializer):
     class Meta:
         model = Contact
         fields = [
-            "id", "uuid", "slug", "name", "organisation", "kinds", "incident_types", "target_groups", "channels",
-            "description_de", "description_en", "street", "postcode", "town", "point", "located_in_district",
+            "id", "uuid", "slug", "name", "organisation", "kinds", "incident_types", "all_incidents", "target_groups",
+            "channels", "description_de", "description_en", "street", "postcode", "town", "point", "located_in_district",
             "scope", "states", "districts", "phones", "email", "website", "online_report_url", "opening_hours",
             "open_24_7", "languages", "barrier_free", "anonymous", "free_of_charge", "provenance", "distance_km",
         ]
@@ -103,8 +105,8 @@ class ContactSerializer(serializers.ModelSerializer):
 _SCALARS = (
     "id", "uuid", "slug", "name", "description_de", "description_en", "street", "postcode", "town", "lat", "lng",
     "scope", "email", "website", "online_report_url", "opening_hours", "open_24_7", "languages", "barrier_free",
-    "anonymous", "free_of_charge", "external_id", "source_url", "last_verified", "updated_at",
-    "organisation_id", "organisation__uuid", "organisation__name", "organisation__website", "district__ags", "source__slug",
+    "anonymous", "free_of_charge", "external_id", "source_url", "source_date", "last_verified", "updated_at",
+    "all_incidents", "organisation_id", "organisation__uuid", "organisation__name", "organisation__website", "district__ags", "source__slug",
 )
 _RELATIONS = {  # output field → the related model's field shown
     "kinds": "slug", "incident_types": "slug", "target_groups": "slug", "channels": "slug",
@@ -156,6 +158,7 @@ def contacts_data(keys: list[dict]) -> list[dict]:
             },
             "kinds": related["kinds"].get(pk, []),
             "incident_types": related["incident_types"].get(pk, []),
+            "all_incidents": row["all_incidents"],
             "target_groups": related["target_groups"].get(pk, []),
             "channels": related["channels"].get(pk, []),
             "description_de": row["description_de"],
@@ -182,6 +185,7 @@ def contacts_data(keys: list[dict]) -> list[dict]:
                 "source": row["source__slug"],
                 "source_id": row["external_id"],
                 "source_url": row["source_url"],
+                "source_date": row["source_date"],
                 "last_verified": None if row["last_verified"] is None else _DATE.to_representation(row["last_verified"]),
                 "updated_at": _DATETIME.to_representation(row["updated_at"]),
             },

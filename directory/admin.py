@@ -4,7 +4,10 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +26,7 @@ from directory.models import (
     TargetGroup,
 )
 from directory.phones import PhoneError, phone_display, phone_to_e164
+from directory.reports import network_report
 from directory.services import contact_unique_slug, coverage_errors, coverage_reason_text
 
 admin.site.site_header = _("Lotse – Verwaltung")
@@ -67,6 +71,9 @@ class ContactForm(forms.ModelForm):
         if errors:
             shown = [coverage_reason_text(e) for e in errors]
             raise forms.ValidationError([e[0].upper() + e[1:] + "." for e in shown])
+        if cleaned.get("all_incidents") and cleaned.get("incident_types"):
+            # One count per contact in the incident facets (search.engine._facets).
+            self.add_error("incident_types", _("Bei „hilft bei allen Vorfällen“ bitte keine einzelnen Vorfallarten auswählen."))
         if not cleaned.get("slug"):
             cleaned["slug"] = contact_unique_slug(
                 name=cleaned.get("name", ""), town=cleaned.get("town", ""), exclude_pk=self.instance.pk
@@ -87,6 +94,24 @@ class NotVerifiedFilter(admin.SimpleListFilter):
             return queryset.filter(last_verified__lt=year_ago) | queryset.filter(last_verified__isnull=True)
         if self.value() == "never":
             return queryset.filter(last_verified__isnull=True)
+        return queryset
+
+
+class IncidentInformationFilter(admin.SimpleListFilter):
+    """Contacts with neither incident types nor "all incidents" are found by no incident
+    filter: incomplete (issue 15)."""
+
+    title = _("Vorfallarten")
+    parameter_name = "incidents"
+
+    def lookups(self, request, model_admin):
+        return [("all", _("hilft bei allen Vorfällen")), ("missing", _("unvollständig: keine Vorfallarten"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "all":
+            return queryset.filter(all_incidents=True)
+        if self.value() == "missing":
+            return queryset.filter(all_incidents=False, incident_types__isnull=True)
         return queryset
 
 
@@ -121,6 +146,7 @@ class ContactAdmin(admin.ModelAdmin):
         CoveredStateFilter,
         ("districts", admin.RelatedOnlyFieldListFilter),
         "kinds",
+        IncidentInformationFilter,
         "incident_types",
         "source",
     ]
@@ -131,16 +157,42 @@ class ContactAdmin(admin.ModelAdmin):
     list_per_page = 50
     save_on_top = True
     fieldsets = [
-        (None, {"fields": ["name", "organisation", "kinds", "incident_types", "target_groups", "description_de", "description_en"]}),
+        (None, {"fields": ["name", "organisation", "kinds", "all_incidents", "incident_types", "target_groups", "description_de", "description_en"]}),
         (_("Erreichbarkeit"), {"fields": ["email", "website", "online_report_url", "channels", "opening_hours", "open_24_7", "languages", "barrier_free", "anonymous", "free_of_charge"]}),
         (_("Standort"), {"fields": ["street", "postcode", "town", "district", "lat", "lng"]}),
         (_("Zuständigkeit"), {"fields": ["scope", "states", "districts"], "description": _("bundesweit: keine Auswahl; landesweit: Bundesländer; kreisweit/lokal: Kreise.")}),
-        (_("Herkunft"), {"fields": ["source", "external_id", "source_url", "last_verified", "active"]}),
+        (_("Herkunft"), {"fields": ["source", "external_id", "source_url", "source_date", "last_verified", "active", "notes"]}),
         (_("Technisches"), {"fields": ["slug", "uuid", "created_at", "updated_at"], "classes": ["collapse"]}),
     ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("organisation").prefetch_related("phones")
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.report_view)
+        return [path("report/", view, name="directory_contact_report"), *super().get_urls()]
+
+    def report_view(self, request):
+        """The data report (manage.py data_report) for whoever may see contacts."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        report = network_report()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Datenbericht"),
+            "report": report,
+            "rows": [
+                {"row": row, "cells": [
+                    {"count": row.counts[slug], "partial": row.partial.get(slug), "lacking": slug in row.lacking,
+                     "by_nationwide": slug in row.by_nationwide}
+                    for slug, _label in report.kinds
+                ]}
+                for row in report.states
+            ],
+            "nationwide": [report.nationwide[slug] for slug, _label in report.kinds],
+        }
+        return TemplateResponse(request, "admin/directory/contact/report.html", context)
 
     @admin.display(description=_("Telefon"))
     def phone_numbers(self, obj):

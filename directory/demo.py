@@ -1,4 +1,4 @@
-"""Load the demo contacts (fixtures/demo/contacts.csv, public facts) through the importer.
+"""Load the starter help network (fixtures/demo/contacts.csv, public facts) through the importer.
 
 The demo file is an ordinary import into the source `lotse-demo`: the same validation,
 plan and atomic apply as any partner's list (issue 4: `make run` loads it this way).
@@ -8,7 +8,7 @@ from directory.models import Source
 from directory.reference import REFERENCE_DIR
 
 DEMO_FILE = REFERENCE_DIR.parent / "demo" / "contacts.csv"
-DEMO_SOURCE = {"slug": "lotse-demo", "name": "Lotse-Demodaten (öffentliche Quellen, ungeprüft)"}
+DEMO_SOURCE = {"slug": "lotse-demo", "name": "Lotse-Startdatensatz (öffentliche Quellen, ungeprüft)"}
 
 
 def demo_load():

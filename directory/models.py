@@ -6,7 +6,7 @@ from these tables and can be rebuilt from them at any time.
 
 import uuid
 
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -213,6 +213,13 @@ class Contact(models.Model):
     incident_types = models.ManyToManyField(
         IncidentType, related_name="contacts", blank=True, verbose_name=_("hilft bei")
     )
+    # A general helper (police online reporting, a municipal association, a crisis line)
+    # helps with every incident: it appears for every incident filter (issue 15). Its
+    # incident_types stay empty, so a facet count never counts it twice.
+    all_incidents = models.BooleanField(
+        _("hilft bei allen Vorfällen"), default=False,
+        help_text=_("Für allgemeine Anlaufstellen; dann keine einzelnen Vorfallarten auswählen."),
+    )
     target_groups = models.ManyToManyField(
         TargetGroup, related_name="contacts", blank=True, verbose_name=_("Zielgruppen")
     )
@@ -259,6 +266,15 @@ class Contact(models.Model):
     )
     external_id = models.CharField(_("ID in der Quelle"), max_length=120, blank=True)
     source_url = models.URLField(_("Beleg (URL)"), blank=True, max_length=1000)
+    source_date = models.CharField(
+        _("Stand der Quelle"), max_length=10, blank=True,
+        validators=[RegexValidator(r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$", _("Jahr, Jahr-Monat oder Datum, z. B. 2025-03"))],
+        help_text=_("Datum, das die Belegseite selbst nennt (JJJJ, JJJJ-MM oder JJJJ-MM-TT)"),
+    )
+    notes = models.TextField(
+        _("interne Notizen"), blank=True,
+        help_text=_("Weitere Belege, Widersprüche zwischen Quellen, offene Fragen; nicht öffentlich."),
+    )
     last_verified = models.DateField(_("zuletzt geprüft"), null=True, blank=True)
     active = models.BooleanField(_("aktiv"), default=True)
     created_at = models.DateTimeField(_("angelegt"), default=timezone.now, editable=False)

@@ -11,7 +11,12 @@ The canonical format (what export_contacts writes, see fixtures/import/README.md
     source_id, name, organisation, kinds, incident_types, target_groups, channels,
     description_de, description_en, scope, states, districts, street, postcode, town,
     lat, lng, phone, email, website, online_report_url, opening_hours, open_24_7,
-    languages, barrier_free, anonymous, free_of_charge, source_url, last_verified, active, uuid
+    languages, barrier_free, anonymous, free_of_charge, source_url, source_date, notes,
+    last_verified, active, uuid
+
+`incident_types` may be `alle` / `all`: the contact helps with every incident (issue 15).
+`districts` may name a whole Regierungsbezirk (or a former one) by its 3-digit AGS prefix:
+`059` is every district whose key starts with 059 (Arnsberg).
 
 `uuid` is the contact's lasting identifier (the id in the API and HSDS). Export writes it,
 so that a restore from exported files keeps the ids partners hold; an import gives a new
@@ -31,7 +36,8 @@ CANONICAL = [
     "source_id", "name", "organisation", "kinds", "incident_types", "target_groups", "channels",
     "description_de", "description_en", "scope", "states", "districts", "street", "postcode", "town",
     "lat", "lng", "phone", "email", "website", "online_report_url", "opening_hours", "open_24_7",
-    "languages", "barrier_free", "anonymous", "free_of_charge", "source_url", "last_verified", "active", "uuid",
+    "languages", "barrier_free", "anonymous", "free_of_charge", "source_url", "source_date", "notes",
+    "last_verified", "active", "uuid",
 ]
 REQUIRED = ["name", "scope", "kinds"]
 
@@ -64,6 +70,8 @@ ALIASES = {
     "anonymous": ["anonym", "anonym möglich", "anonymous"],
     "free_of_charge": ["kostenlos", "kostenfrei", "free", "free of charge"],
     "source_url": ["quelle", "beleg", "quellen-url", "source", "source url"],
+    "source_date": ["stand", "stand der quelle", "quelldatum", "datum der quelle", "source date"],
+    "notes": ["notizen", "interne notizen", "anmerkungen", "bemerkungen", "notes"],
     "last_verified": ["zuletzt geprüft", "geprüft am", "geprüft", "last verified", "verified"],
     "active": ["aktiv", "active"],
     "uuid": ["uuid", "kontakt-uuid", "contact uuid", "hsds id"],

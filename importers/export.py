@@ -14,13 +14,14 @@ import json
 from django.utils.translation import gettext as _
 
 from directory.formulas import neutralise
-from directory.models import Source
+from directory.models import District, Scope, Source
 from importers.columns import CANONICAL
 from importers.sync import source_snapshot
 
 FORMATS = ("csv", "xlsx", "json")
 LISTS = {"kinds", "incident_types", "target_groups", "channels", "states", "districts", "languages"}
 BOOLEANS = {"open_24_7", "barrier_free", "anonymous", "free_of_charge", "active"}
+ALL_INCIDENTS = "alle"  # what the importer reads as "helps with every incident"
 
 
 def _cell(column: str, value) -> str:
@@ -37,10 +38,17 @@ def _cell(column: str, value) -> str:
 
 def export_rows(*, source_slug: str | None = None) -> list[dict[str, str]]:
     sources = Source.objects.filter(slug=source_slug) if source_slug else Source.objects.all()
+    # A district row names its districts' states too: not coverage, but the hint that tells
+    # the importer which "Münster" its town is (fixtures/import/README.md "Coverage").
+    state_of = dict(District.objects.values_list("ags", "state__code"))
     rows = []
     for source in sources.order_by("slug"):
         for snapshot in sorted(source_snapshot(source).values(), key=lambda s: (s["name"], s["external_id"])):
             snapshot = dict(snapshot, source_id=snapshot["external_id"], phone=snapshot["phones"])
+            if snapshot["scope"] in (Scope.DISTRICT, Scope.LOCAL):
+                snapshot["states"] = sorted({state_of[ags] for ags in snapshot["districts"]})
+            if snapshot["all_incidents"]:
+                snapshot["incident_types"] = [ALL_INCIDENTS]
             rows.append({column: neutralise(_cell(column, snapshot.get(column))) for column in CANONICAL})
     return rows
 

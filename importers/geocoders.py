@@ -34,9 +34,8 @@ from geopy.exc import GeopyError
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 
-from directory.geo import AmbiguousPlace, Located, postcode_lookup, town_lookup
+from directory.geo import AmbiguousPlace, Located, place_located, postcode_lookup, town_keys, town_lookup
 from directory.models import Place, PostalCode
-from directory.text import normalise_name
 
 logger = logging.getLogger(__name__)
 
@@ -112,15 +111,11 @@ class GazetteerGeocoder(Geocoder):
 
     def _town_in_memory(self, name: str, state: str) -> Located | None:
         # directory.geo.town_lookup over the preloaded places (tests compare the two).
-        places = [p for p in self._places.get(normalise_name(name or ""), []) if not state or p[4] == state]
-        if not places:
-            return None
-        districts = sorted({p[3] for p in places})
-        if len(districts) > 1:
-            raise AmbiguousPlace(name, districts)
-        lat = sum(p[1] for p in places) / len(places)
-        lng = sum(p[2] for p in places) / len(places)
-        return Located(round(lat, 5), round(lng, 5), districts[0], tuple(districts), places[0][0])
+        for key in town_keys(name):
+            places = [(p[0], p[1], p[2], p[3]) for p in self._places.get(key, []) if not state or p[4] == state]
+            if places:
+                return place_located(name, places)
+        return None
 
 
 CACHE_DAYS = 30  # an online answer older than this is asked again

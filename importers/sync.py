@@ -38,7 +38,7 @@ from importers.validate import ContactRecord, RowError
 SCALAR_FIELDS = [
     "external_id", "name", "description_de", "description_en", "scope", "street", "postcode", "town",
     "lat", "lng", "email", "website", "online_report_url", "opening_hours", "open_24_7", "languages",
-    "barrier_free", "anonymous", "free_of_charge", "source_url", "active",
+    "barrier_free", "anonymous", "free_of_charge", "source_url", "active", "all_incidents", "source_date", "notes",
 ]
 # field → (target model, the target's natural key)
 M2M_FIELDS = {

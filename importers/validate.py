@@ -69,8 +69,11 @@ LANGUAGES = {
 MAX_LENGTH = {
     "source_id": 120, "name": 250, "organisation": 250, "street": 200, "town": 150, "opening_hours": 255,
     "email": 254, "website": 500, "online_report_url": 500, "source_url": 1000,
-    "description_de": 10_000, "description_en": 10_000,
+    "description_de": 10_000, "description_en": 10_000, "notes": 10_000,
 }
+# "alle" in the incident column: the contact helps with every incident (issue 15).
+ALL_INCIDENTS = {"alle", "all", "allevorfaelle", "allevorfallarten", "allincidents", "jedervorfall"}
+SOURCE_DATE = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?")
 EMAIL = EmailValidator()
 URL = URLValidator(schemes=["http", "https"])
 # Plain addresses that the Django validators above certainly accept (a strict subset of
@@ -165,9 +168,11 @@ class Reference:
                 self.states[normalise_name(key)] = state
         self.state_by_code = {s.code: s for s in self.states.values()}
         self.districts: dict[str, District] = {}
+        self.districts_by_prefix: dict[str, list[District]] = defaultdict(list)
         self.district_names: dict[str, list[District]] = defaultdict(list)
-        for district in District.objects.select_related("state"):
+        for district in District.objects.select_related("state").order_by("ags"):
             self.districts[district.ags] = district
+            self.districts_by_prefix[district.ags[:3]].append(district)
             names = {district.short_name, district.name, f"{district.kind} {district.short_name}"}
             if district.kind in (District.Kind.KREISFREIE_STADT, District.Kind.STADTKREIS):
                 names |= {f"Stadt {district.short_name}", f"{district.short_name} Stadt"}
@@ -243,7 +248,7 @@ def _unnamed_with_values(table: Table) -> set[int]:
 
 
 # Bump when parsing changes what a row means: every stored fingerprint is then stale.
-FINGERPRINT_VERSION = "2"
+FINGERPRINT_VERSION = "3"  # 3: all_incidents, source_date, notes, Regierungsbezirk prefixes
 DEAL = 250  # rows per run when rows are dealt out to processes (rows_validate)
 
 
@@ -448,6 +453,8 @@ class RowParser:
             "street": self.raw("street"),
             "town": self.raw("town"),
             "source_url": "",
+            "source_date": self.source_date(),
+            "notes": self.raw("notes"),
             "opening_hours": self.opening_hours(),
             "open_24_7": bool(self.boolean("open_24_7")),
             "barrier_free": self.boolean("barrier_free"),
@@ -460,8 +467,9 @@ class RowParser:
             "email": self.email(),
             "phones": self.phones(),
         }
+        values["all_incidents"] = self.all_incidents()
         for column in TERM_MODELS:
-            values[column] = self.terms(column)
+            values[column] = [] if column == "incident_types" and values["all_incidents"] else self.terms(column)
         for column in ("website", "online_report_url", "source_url"):
             values[column] = self.url(column)
         scope = self.scope()
@@ -513,6 +521,19 @@ class RowParser:
     def districts(self, states: list[str], scope: str | None) -> list[str]:
         found = []
         for item in self.items("districts"):
+            if item.isdigit() and len(item) == 3:
+                # A Regierungsbezirk (or a former one) by its AGS prefix: all its districts.
+                region = self.reference.districts_by_prefix.get(item, [])
+                if not region:
+                    self.error("districts", item, _("ist kein Regierungsbezirk; ein dreistelliger Schlüssel ist der Anfang von Kreisschlüsseln, z. B. 059 für Arnsberg"))
+                    continue
+                outside = [d for d in region if states and d.state.code not in states]
+                if outside:
+                    names = ", ".join(self.reference.state_by_code[c].name for c in states)
+                    self.error("districts", item, _("liegt in %(state)s, nicht in %(states)s") % {"state": outside[0].state.name, "states": names})
+                    continue
+                found += [d.ags for d in region if d.ags not in found]
+                continue
             if item.isdigit():
                 district = self.reference.districts.get(item.zfill(5) if len(item) == 4 else item)
                 if district is None:
@@ -573,14 +594,16 @@ class RowParser:
                 return None, None, ""
             district = located.raw["district"]
         elif town:
+            ambiguous = False
             try:
                 located = self.reference.gazetteer.geocode({"city": town, "state": states[0] if len(states) == 1 else ""})
             except AmbiguousPlace as exc:
                 self.warn("town", town, _("liegt in %(count)s Kreisen; bitte eine Postleitzahl angeben, um den Ort auf der Karte zu zeigen") % {
                     "count": len(exc.districts)})
+                ambiguous = True
             if located is not None:
                 district = located.raw["district"]
-            else:
+            elif not ambiguous:
                 self.warn("town", town, _("ist nicht im Ortsverzeichnis; bitte eine Postleitzahl angeben, um den Ort auf der Karte zu zeigen"))
         lat, lng = self.coordinates()
         if lat is not None:
@@ -627,6 +650,36 @@ class RowParser:
             elif slug not in slugs:
                 slugs.append(slug)
         return sorted(slugs)
+
+    def all_incidents(self) -> bool:
+        """True when the incident column says "alle"; other incident types beside it add
+        nothing (a warning), since such a contact is shown for every incident anyway."""
+        items = self.items("incident_types")
+        every = [item for item in items if normalise_name(item).replace(" ", "") in ALL_INCIDENTS]
+        if every and len(every) < len(items):
+            self.warn("incident_types", self.raw("incident_types"), _(
+                'nennt "alle" und einzelne Vorfallarten; der Kontakt wird bei allen Vorfällen gezeigt, die einzelnen werden nicht gespeichert'))
+        return bool(every)
+
+    def source_date(self) -> str:
+        """The date the source page shows: 2025, 2025-03 or 2025-03-14 (or 14.03.2025, 03/2025)."""
+        raw = self.raw("source_date")
+        if not raw:
+            return ""
+        german = re.fullmatch(r"(?:([0-9]{1,2})\.)?([0-9]{1,2})[./]([0-9]{4})", raw)
+        value = raw
+        if german:
+            day, month, year = german.groups()
+            value = f"{year}-{int(month):02d}" + (f"-{int(day):02d}" if day else "")
+        if SOURCE_DATE.fullmatch(value):
+            parts = [int(p) for p in value.split("-")]
+            try:
+                datetime(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+                return value
+            except ValueError:
+                pass
+        self.error("source_date", raw, _("ist kein Stand; bitte als Jahr (2025), Monat (2025-03) oder Datum (2025-03-14) angeben"))
+        return ""
 
     def boolean(self, column: str) -> bool | None:
         raw = self.raw(column)

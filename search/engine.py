@@ -17,8 +17,9 @@ giving districts D in states S):
     national  nationwide contacts
 With only state=S: `regional` (district/local contacts in S), `state` (S), `national`.
 Without a place: `regional` (all district/local), `state` (all state-wide), `national`.
-Every group is filtered alike by q, incident (any of), kind (any of), target (that group or
-"everyone"), and the flags; each group is paged by page/per_page on its own.
+Every group is filtered alike by q, incident (any of, or a contact that helps with all
+incidents), kind (any of), target (that group or "everyone"), and the flags; each group is
+paged by page/per_page on its own.
 
 SearchResult (see `SearchResult.to_dict()`, the JSON of GET /api/v1/search/):
     query        the SearchQuery (to_params() for links)
@@ -31,7 +32,7 @@ SearchResult (see `SearchResult.to_dict()`, the JSON of GET /api/v1/search/):
     engine       "meilisearch" or "database"
 
 A hit is a plain dict (search/index.py: contact_document, without internal search fields):
-    id, uuid, slug, name, organisation, kinds [slug], incident_types [slug],
+    id, uuid, slug, name, organisation, kinds [slug], incident_types [slug], all_incidents,
     target_groups [slug], channels [slug], scope (national|state|district|local),
     states [code], districts [AGS], street, postcode, town, location_district (AGS|None),
     lat, lng, _geo {lat, lng}|None, phones [{label, number (E.164 or short), display}],
@@ -63,8 +64,8 @@ from search.query import FLAGS, SearchQuery, codes
 logger = logging.getLogger(__name__)
 
 HIT_FIELDS = [
-    "id", "uuid", "slug", "name", "organisation", "kinds", "incident_types", "target_groups", "channels",
-    "scope", "states", "districts", "street", "postcode", "town", "location_district", "lat", "lng", "_geo",
+    "id", "uuid", "slug", "name", "organisation", "kinds", "incident_types", "all_incidents", "target_groups",
+    "channels", "scope", "states", "districts", "street", "postcode", "town", "location_district", "lat", "lng", "_geo",
     "phones", "email", "website", "online_report_url", "opening_hours", "open_24_7", "languages",
     "barrier_free", "anonymous", "free_of_charge", "source_url", "last_verified", "updated_at",
     "description_de", "description_en",
@@ -205,7 +206,8 @@ def common_filter(query: SearchQuery) -> list[str]:
     known = codes()
     parts = []
     if query.incidents:
-        parts.append(_in("incident_types", _known(query.incidents, known.incidents)))
+        # A general helper (all_incidents) is shown whatever the incident (issue 15).
+        parts.append(f'{_in("incident_types", _known(query.incidents, known.incidents))} OR all_incidents = true')
     if query.kinds:
         parts.append(_in("kinds", _known(query.kinds, known.kinds)))
     if query.target:
@@ -238,7 +240,7 @@ def group_sort(query: SearchQuery, group: GroupPlan) -> list[str]:
     return ["name_sort:asc"]
 
 
-FACETS = ["incident_types", "kinds", "target_groups", "scope", *FLAG_FIELDS.values()]
+FACETS = ["incident_types", "all_incidents", "kinds", "target_groups", "scope", *FLAG_FIELDS.values()]
 
 
 def group_request(query: SearchQuery, group: GroupPlan) -> dict:
@@ -336,8 +338,12 @@ def _facets(distribution: dict) -> dict:
     def ordered(counts: dict, order) -> dict:
         return {value: counts[value] for value in order if counts.get(value)}
 
+    # A contact for all incidents has no incident types of its own (directory.models), so
+    # it adds exactly one to every incident's count: the count a filter by it would show.
+    general = distribution.get("all_incidents", {}).get("true", 0)
+    incidents = {slug: distribution.get("incident_types", {}).get(slug, 0) + general for slug in known.incidents}
     return {
-        "incident_types": ordered(distribution.get("incident_types", {}), known.incidents),
+        "incident_types": ordered(incidents, known.incidents),
         "kinds": ordered(distribution.get("kinds", {}), known.kinds),
         "target_groups": ordered(distribution.get("target_groups", {}), known.targets),
         "scope": ordered(distribution.get("scope", {}), Scope.values),
@@ -410,7 +416,7 @@ def _within(lat: float, lng: float, radius_km: float) -> list[int]:
 def _common_q(query: SearchQuery) -> Q:
     condition = Q()
     if query.incidents:
-        condition &= Q(id__in=Contact.objects.filter(incident_types__slug__in=query.incidents).values("id"))
+        condition &= Q(id__in=Contact.objects.filter(incident_types__slug__in=query.incidents).values("id")) | Q(all_incidents=True)
     if query.kinds:
         condition &= Q(id__in=Contact.objects.filter(kinds__slug__in=query.kinds).values("id"))
     if query.target:
@@ -476,6 +482,7 @@ def _db_facets(ids: set[int]) -> dict:
         )
         distribution[name] = {row[f"{through_field}__slug"]: row["n"] for row in rows}
     contacts = Contact.objects.filter(id__in=ids)
+    distribution["all_incidents"] = {"true": contacts.filter(all_incidents=True).count()}
     distribution["scope"] = {row["scope"]: row["n"] for row in contacts.values("scope").annotate(n=Count("id"))}
     for attr in FLAG_FIELDS.values():
         distribution[attr] = {"true": contacts.filter(**{attr: True}).count()}

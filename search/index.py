@@ -46,6 +46,7 @@ FILTERABLE = [
     "states",
     "districts",
     "incident_types",
+    "all_incidents",
     "kinds",
     "target_groups",
     "free_of_charge",
@@ -55,7 +56,7 @@ FILTERABLE = [
     "_geo",
 ]
 SORTABLE = ["_geo", "name_sort"]
-FACETS = ["incident_types", "kinds", "target_groups", "scope", "free_of_charge", "anonymous", "barrier_free", "open_24_7"]
+FACETS = ["incident_types", "all_incidents", "kinds", "target_groups", "scope", "free_of_charge", "anonymous", "barrier_free", "open_24_7"]
 
 # Whole-word synonyms (issue 5). Meilisearch applies them to whole query words only; the
 # compound parts in search_folded cover "Beratung" → "Opferberatung" separately.
@@ -409,6 +410,7 @@ def contact_document(contact: Contact) -> dict:
         "kinds": [k.slug for k in kinds],
         "kind_labels": [k.name_de for k in kinds] + [k.name_en for k in kinds],
         "incident_types": [i.slug for i in incidents],
+        "all_incidents": contact.all_incidents,
         "incident_labels": [i.name_de for i in incidents] + [i.name_en for i in incidents],
         "target_groups": [t.slug for t in contact.target_groups.all()],
         "channels": [c.slug for c in contact.channels.all()],
@@ -445,7 +447,7 @@ def contact_document(contact: Contact) -> dict:
 
 
 DOCUMENT_FIELDS = [
-    "id", "uuid", "slug", "name", "organisation__name", "scope", "street", "postcode", "town", "district_id", "lat",
+    "id", "uuid", "slug", "name", "organisation__name", "scope", "all_incidents", "street", "postcode", "town", "district_id", "lat",
     "lng", "email", "website", "online_report_url", "opening_hours", "open_24_7", "languages", "barrier_free",
     "anonymous", "free_of_charge", "source_url", "last_verified", "updated_at", "description_de", "description_en",
 ]
@@ -554,6 +556,7 @@ def _document(row: dict, relations: dict, phones: list[dict], related: _Related)
         "kinds": [k[1] for k in kinds],
         "kind_labels": [k[2] for k in kinds] + [k[3] for k in kinds],
         "incident_types": [i[1] for i in incidents],
+        "all_incidents": row["all_incidents"],
         "incident_labels": [i[2] for i in incidents] + [i[3] for i in incidents],
         "target_groups": [t[1] for t in terms["target_groups"]],
         "channels": [c[1] for c in terms["channels"]],

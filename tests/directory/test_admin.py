@@ -4,7 +4,7 @@ import pytest
 from django.utils import translation
 
 from directory.admin import ContactForm
-from directory.models import Contact, ContactKind, District, Scope, Source
+from directory.models import Contact, ContactKind, District, IncidentType, Scope, Source
 
 pytestmark = pytest.mark.django_db
 
@@ -112,3 +112,20 @@ def test_state_filter_lists_a_contact_covering_several_districts_once(admin_clie
     contact.districts.add(District.objects.get(ags="16052"))  # Gera, also in Thüringen
     body = admin_client.get("/admin/directory/contact/", {"state": "TH"}).content.decode()
     assert body.count(f'/admin/directory/contact/{contact.pk}/change/') == 1
+
+
+def test_all_incidents_and_single_incident_types_exclude_each_other(admin_client):
+    threat = IncidentType.objects.get(slug="threat").pk
+    response = admin_client.post("/admin/directory/contact/add/", add_form(all_incidents="on", incident_types=[threat]))
+    assert response.status_code == 200
+    assert "bitte keine einzelnen Vorfallarten auswählen" in response.content.decode()
+    response = admin_client.post("/admin/directory/contact/add/", add_form(all_incidents="on", source_date="2025-03",
+                                                                         notes="Telefon laut Impressum"))
+    assert response.status_code == 302
+    contact = Contact.objects.get(name="Polizei Erfurt")
+    assert (contact.all_incidents, contact.source_date, contact.notes) == (True, "2025-03", "Telefon laut Impressum")
+
+
+def test_a_source_date_must_be_a_year_month_or_date(admin_client):
+    response = admin_client.post("/admin/directory/contact/add/", add_form(source_date="März 2025"))
+    assert response.status_code == 200 and not Contact.objects.filter(name="Polizei Erfurt").exists()

@@ -61,7 +61,7 @@ def test_filters_are_fully_parenthesised(indexed):
     near = group_filter(query, plan(query)[0])
     assert near == (
         '(scope IN ["district", "local"]) AND (districts IN ["16051"] OR _geoRadius(50.974600, 11.029700, 20000)) '
-        'AND (incident_types IN ["insult", "threat"]) AND (free_of_charge = true)'
+        'AND (incident_types IN ["insult", "threat"] OR all_incidents = true) AND (free_of_charge = true)'
     )
 
 

@@ -511,52 +511,61 @@ def _xlsx_shape(source, max_rows: int, max_columns: int) -> _SheetShape:
     """One streaming pass over an XML part of the workbook, before openpyxl opens it.
     openpyxl builds a whole row (every cell of it) before it hands it out, walks a sheet
     without a <dimension> to its end when it opens the workbook, and fills gaps in the row
-    numbers with empty rows one by one. Here each cell is dropped as soon as it is counted,
+    numbers with empty rows one by one. Here every element is dropped as soon as it ends,
     so a row of a million cells or a row numbered 10**12 is refused with nothing kept in
     memory (issue 17); what the first sheet holds (rows with values, the columns of the
-    values) is judged once openpyxl says which sheet is first."""
+    values) is judged once it is known which sheet is first."""
     from defusedxml.ElementTree import iterparse
     from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
     shape = _SheetShape()
-    row_element = sheet_data = None
+    open_elements: list = []
+    in_row = cell_has_value = row_has_value = False
     row_number = cells = column = 0
-    has_value = False
     for event, element in iterparse(source, events=("start", "end")):
         name = element.tag.rpartition("}")[2]
         if event == "start":
+            if not open_elements and name != "worksheet":
+                return shape  # styles, shared strings, …: not a sheet
+            parent = open_elements[-1].tag.rpartition("}")[2] if open_elements else ""
+            open_elements.append(element)
             if name == "sheetData":
-                sheet_data, shape.sheet = element, True
-            elif name == "row" and sheet_data is not None:
-                row_element, cells, column, has_value = element, 0, 0, False
+                shape.sheet = True
+            elif name == "row" and parent == "sheetData":
+                in_row, row_has_value, cells, column = True, False, 0, 0
                 reference = element.get("r")
                 row_number = int(reference) if reference and reference.isascii() and reference.isdigit() else row_number + 1
                 if row_number > XLSX_MAX_ROW_NUMBER:
                     raise ReadError(_("Zeile %(row)s: eine Excel-Tabelle hat höchstens %(max)s Zeilen; bitte erneut aus Excel exportieren")
                                     % {"row": grouped(row_number), "max": grouped(XLSX_MAX_ROW_NUMBER)})
+            elif name == "c" and in_row and parent == "row":
+                cells += 1
+                if cells > XLSX_MAX_CELLS_PER_ROW:
+                    raise ReadError(_("Zeile %(row)s hat mehr als %(cells)s Zellen; eine Datei darf höchstens %(max)s Spalten haben")
+                                    % {"row": grouped(row_number), "cells": grouped(XLSX_MAX_CELLS_PER_ROW), "max": max_columns})
+                reference = element.get("r")
+                try:
+                    column = column_index_from_string(coordinate_from_string(reference)[0]) if reference else column + 1
+                except ValueError:
+                    column += 1  # openpyxl refuses it with its own error later
+                cell_has_value = False
             continue
-        if name == "c" and row_element is not None:
-            cells += 1
-            if cells > XLSX_MAX_CELLS_PER_ROW:
-                raise ReadError(_("Zeile %(row)s hat mehr als %(cells)s Zellen; eine Datei darf höchstens %(max)s Spalten haben")
-                                % {"row": grouped(row_number), "cells": grouped(XLSX_MAX_CELLS_PER_ROW), "max": max_columns})
-            reference = element.get("r")
-            try:
-                column = column_index_from_string(coordinate_from_string(reference)[0]) if reference else column + 1
-            except ValueError:
-                column += 1  # openpyxl refuses it with its own error later
-            if any(child.tag.rpartition("}")[2] in ("v", "is", "f") for child in element):
-                has_value = True
-                if column <= max_columns:
-                    shape.widest = max(shape.widest, column)
-                elif shape.too_wide is None:
-                    shape.too_wide = (row_number, column)
-            row_element.remove(element)
-        elif name == "row" and row_element is not None:
-            if has_value and shape.rows_with_values <= max_rows + 1:
+        open_elements.pop()
+        if open_elements:
+            open_elements[-1].remove(element)  # the last (only) child: nothing is kept
+        parent = open_elements[-1].tag.rpartition("}")[2] if open_elements else ""
+        if name in ("v", "is", "f") and parent == "c":
+            cell_has_value = True
+        elif name == "c" and in_row and parent == "row" and cell_has_value:
+            row_has_value = True
+            if column <= max_columns:
+                shape.widest = max(shape.widest, column)
+            elif shape.too_wide is None:
+                shape.too_wide = (row_number, column)
+        elif name == "row" and in_row and parent == "sheetData":
+            in_row = False
+            if row_has_value and shape.rows_with_values <= max_rows + 1:
                 shape.rows_with_values += 1
-            sheet_data.remove(element)
-            row_element = None
     return shape
 
 

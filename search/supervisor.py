@@ -35,15 +35,23 @@ def catch_up() -> None:
     from search import client, credentials, engine, sync
 
     credentials.forget()
-    client.reset_session()
-    sync.forget_ensured()
     engine.reset_fallback()
     close_old_connections()
     try:
-        report = sync.push_pending()
+        # A few quick tries: a fresh process can refuse a connection for a moment after its
+        # first health answer. Then the drainer takes over (its own backoff).
+        for attempt in range(5):
+            client.reset_session()
+            sync.forget_ensured()
+            report = sync.push_pending()
+            if not report.unavailable:
+                break
+            time.sleep(0.2 * 2**attempt)
         if not report.ok:
             sync.ensure_drainer()
-        logger.info("index caught up after the restart: %d upserted, %d deleted", report.upserted, report.deleted)
+            logger.warning("index not caught up after the restart (%s); the drainer retries", report.unavailable or report.failed)
+        else:
+            logger.info("index caught up after the restart: %d upserted, %d deleted", report.upserted, report.deleted)
     finally:
         connection.close()  # this thread's own connection
 

@@ -507,14 +507,15 @@ class _SheetShape:
     too_wide: tuple[int, int] | None = None  # (row, column) of the first value beyond it
 
 
-def _xlsx_shape(source, max_rows: int, max_columns: int) -> _SheetShape:
+def _xlsx_shape(source, max_rows: int, max_columns: int, *, first: bool = False) -> _SheetShape:
     """One streaming pass over an XML part of the workbook, before openpyxl opens it.
     openpyxl builds a whole row (every cell of it) before it hands it out, walks a sheet
     without a <dimension> to its end when it opens the workbook, and fills gaps in the row
     numbers with empty rows one by one. Here every element is dropped as soon as it ends,
     so a row of a million cells or a row numbered 10**12 is refused with nothing kept in
-    memory (issue 17); what the first sheet holds (rows with values, the columns of the
-    values) is judged once it is known which sheet is first."""
+    memory (issue 17). What a sheet holds (rows with values, the columns of the values) is
+    judged for the first sheet only: at once when this is it (`first`), else once openpyxl
+    says which sheet is first."""
     from defusedxml.ElementTree import iterparse
     from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
@@ -562,22 +563,35 @@ def _xlsx_shape(source, max_rows: int, max_columns: int) -> _SheetShape:
                 shape.widest = max(shape.widest, column)
             elif shape.too_wide is None:
                 shape.too_wide = (row_number, column)
+                if first:
+                    _xlsx_shape_check(shape, max_rows, max_columns)
         elif name == "row" and in_row and parent == "sheetData":
             in_row = False
             if row_has_value and shape.rows_with_values <= max_rows + 1:
                 shape.rows_with_values += 1
+                if first:
+                    _xlsx_shape_check(shape, max_rows, max_columns)
     return shape
 
 
+def _xlsx_root(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
+    """The name of a part's root element (it is read no further)."""
+    from defusedxml.ElementTree import iterparse
+
+    for _event, element in iterparse(archive.open(info), events=("start",)):
+        return element.tag.rpartition("}")[2]
+    return ""
+
+
 def _xlsx_parts_shape(data: bytes, max_rows: int, max_columns: int) -> dict[str, _SheetShape]:
-    """_xlsx_shape of every XML part (any of them may be a sheet openpyxl opens)."""
+    """_xlsx_shape of every sheet part (any of them may be a sheet openpyxl opens). With
+    one sheet only, it is the first: refused as soon as it passes a limit."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return {
-                info.filename: _xlsx_shape(archive.open(info), max_rows, max_columns)
-                for info in archive.infolist()
-                if info.filename.lower().endswith(".xml")
-            }
+            sheets = [info for info in archive.infolist()
+                      if info.filename.lower().endswith(".xml") and _xlsx_root(archive, info) == "worksheet"]
+            return {info.filename: _xlsx_shape(archive.open(info), max_rows, max_columns, first=len(sheets) == 1)
+                    for info in sheets}
     except ReadError:
         raise
     except Exception as exc:  # broken XML or zip member (ParseError, BadZipFile, zlib.error, …)

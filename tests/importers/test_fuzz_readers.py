@@ -111,7 +111,7 @@ JSON_VALUE = st.recursive(JSON_SCALAR, lambda children: st.one_of(st.lists(child
 JSON_ROW = st.dictionaries(st.one_of(st.sampled_from(CANONICAL), TEXT), JSON_VALUE, max_size=14)
 
 
-@settings(max_examples=120, **HYPOTHESIS)
+@settings(max_examples=100, **HYPOTHESIS)
 @given(document=st.one_of(
     st.lists(JSON_ROW, max_size=40),
     st.lists(JSON_ROW, max_size=40).map(lambda rows: {"source": "x", "contacts": rows, "meta": [[1], {"a": []}]}),

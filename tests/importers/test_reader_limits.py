@@ -127,7 +127,7 @@ def _xlsx_rows(count: int, width: int = 3) -> bytes:
 
 def test_xlsx_rows_are_counted_while_reading(settings):
     settings.IMPORT_MAX_ROWS = 1000
-    data = _xlsx_rows(60_000)
+    data = _xlsx_rows(15_000)
     peak, message = peak_of_read(data, "c.xlsx")
     assert message == "the file has more than 1,000 rows; the limit is 1,000 (IMPORT_MAX_ROWS); split it into smaller files"
     assert peak < 4 * MB, f"peak {peak / MB:.1f} MB"

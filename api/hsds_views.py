@@ -18,11 +18,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api import hsds, selectors
+from api import hsds
 from api.errors import ApiError
+from search.engine import contacts_matching
 from search.query import QueryError, parse_query
 from api.views import ReadView
+from directory import selectors
 from directory.models import Contact, Organisation
+from lotse.env import parse_bool
 
 DEFAULT_PER_PAGE, MAX_PER_PAGE = 50, 200
 # ASCII digits only: str.isdigit() also accepts "²", which int() refuses (issue 17: a 500),
@@ -79,12 +82,11 @@ def _page(request, items, *, count: int | None = None) -> dict:
 
 
 def _true(request, name: str) -> bool:
-    raw = request.query_params.get(name, "").lower()
-    if raw in ("", "false", "0"):
-        return False
-    if raw in ("true", "1"):
-        return True
-    raise ApiError(400, "invalid_parameter", f'{name}: "{raw[:20]}" is not a boolean; use true or false', name)
+    raw = request.query_params.get(name, "")
+    try:
+        return bool(parse_bool(raw))
+    except ValueError:
+        raise ApiError(400, "invalid_parameter", f'{name}: "{raw[:20]}" is not a boolean; use true or false', name) from None
 
 
 def _uuid_param(request, name: str) -> str:
@@ -150,7 +152,7 @@ def services_filtered(request):
     except QueryError as exc:
         field = {"q": "search", "near": "postcode"}.get(exc.field, exc.field)
         raise ApiError(400, "invalid_parameter", exc.message_en, field) from None
-    contacts = selectors.contacts_list(query=query)
+    contacts = contacts_matching(query, selectors.contacts_base())
     term = _uuid_param(request, "taxonomy_term_id")
     if term:
         found = hsds.term_lookup(term)

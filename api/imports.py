@@ -1,9 +1,11 @@
-"""POST /api/v1/imports/ (a file → the import report) and the import history.
+"""POST /api/v1/imports/ (a file → a queued run, 202 with its status URL) and the import
+history, each run with its status, progress and report.
 
 Administrators only: a token (Authorization: Token <key>) of a user with the permission
 importers.add_importrun (to import) or importers.view_importrun (to read the history).
-Never CORS-enabled (settings.CORS_URLS_REGEX leaves /api/v1/imports/ out). The work is
-the importer's one service, importers.services.import_run, as for the command and admin.
+Never CORS-enabled (settings.CORS_URLS_REGEX leaves /api/v1/imports/ out). The upload is
+checked and stored here; the task worker does the import with the importer's one service
+(importers/tasks.py), as for the admin.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -19,15 +22,16 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from api.errors import ApiError, error_body
+from api.errors import ApiError
 from api.pagination import ApiPagination
 from api.throttles import WriteThrottle
 from importers.models import ImportRun
-from importers.services import ERROR_LIMIT, import_run
+from importers.services import ImportRefused
+from importers.tasks import import_submit
+from lotse.env import parse_bool
 
 DEFAULT_IMPORT_MAX_BYTES = 20 * 1024 * 1024  # the importer's default (importers/readers.py)
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries and the small form fields around the file
-TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 
 def import_max_bytes() -> int:
@@ -63,7 +67,8 @@ class ImportRunSerializer(serializers.ModelSerializer):
         model = ImportRun
         fields = [
             "id", "started_at", "finished_at", "user", "via", "filename", "sha256", "size", "source_slug", "dry_run",
-            "status", "rows", "created", "updated", "unchanged", "deactivated", "invalid",
+            "status", "phase", "progress_done", "progress_total", "attempts", "failure",
+            "rows", "created", "updated", "unchanged", "deactivated", "invalid",
         ]
 
 
@@ -73,14 +78,12 @@ class ImportRunDetailSerializer(ImportRunSerializer):
 
 
 def _flag(data, name: str, default: bool) -> bool:
-    raw = str(data.get(name, "")).strip().lower()
-    if raw == "":
-        return default
-    if raw in TRUE:
-        return True
-    if raw in FALSE:
-        return False
-    raise ApiError(400, "invalid_parameter", f'{name}: "{raw[:20]}" is not a boolean; use true or false', name)
+    raw = str(data.get(name, "")).strip()
+    try:
+        value = parse_bool(raw)
+    except ValueError:
+        raise ApiError(400, "invalid_parameter", f'{name}: "{raw[:20]}" is not a boolean; use true or false', name) from None
+    return default if value is None else value
 
 
 IMPORT_REQUEST = inline_serializer(
@@ -113,15 +116,14 @@ class ImportListView(ImportView, generics.ListAPIView):
             # Refuse an oversized body before reading it (Content-Length), not after.
             length = request.META.get("CONTENT_LENGTH") or "0"
             limit = import_max_bytes()
-            if length.isdigit() and int(length) > limit + MULTIPART_OVERHEAD:
+            if length.isascii() and length.isdigit() and int(length) > limit + MULTIPART_OVERHEAD:
                 raise _too_large(int(length), limit)
 
     @extend_schema(
         request={"multipart/form-data": IMPORT_REQUEST},
         responses={
-            200: OpenApiResponse(OpenApiTypes.OBJECT, description="dry run: the import report"),
-            201: OpenApiResponse(OpenApiTypes.OBJECT, description="applied: the import report"),
-            400: OpenApiResponse(OpenApiTypes.OBJECT, description="refused: error body plus the report"),
+            202: OpenApiResponse(ImportRunSerializer, description="queued: the run, and its status URL in `status_url` and Location"),
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="refused before queueing (source, mapping, flags)"),
             413: OpenApiResponse(OpenApiTypes.OBJECT, description="file too large"),
         },
     )
@@ -144,27 +146,17 @@ class ImportListView(ImportView, generics.ListAPIView):
         # The API answers in English, the one language its clients can rely on (as the
         # search API's errors); the admin and the command speak German first.
         with translation.override("en"):
-            report = import_run(
-                data=upload.read(),
-                filename=upload.name or "upload",
-                source_slug=source,
-                dry_run=_flag(request.data, "dry_run", True),
-                skip_invalid=_flag(request.data, "skip_invalid", False),
-                deactivate=_flag(request.data, "deactivate", True),
-                mapping=mapping,
-                user=request.user,
-                via="api",
-            )
-        body = report.as_dict()
-        if not report.ok:
-            first = report.errors[0] if report.errors else None
-            message = f"Nothing was imported: {first.message}" if first else "Nothing was imported."
-            count = len(report.errors)
-            if count > 1:
-                listed = "listed in report.errors" if count <= ERROR_LIMIT else f"the first {ERROR_LIMIT:,} listed in report.errors"
-                message += f" (and {count - 1:,} more errors, {listed})"
-            return Response({**error_body("import_rejected", message), "report": body}, status=status.HTTP_400_BAD_REQUEST)
-        return Response(body, status=status.HTTP_201_CREATED if report.applied else status.HTTP_200_OK)
+            try:
+                run = import_submit(
+                    data=upload.read(), filename=upload.name or "upload", source_slug=source,
+                    dry_run=_flag(request.data, "dry_run", True), skip_invalid=_flag(request.data, "skip_invalid", False),
+                    deactivate=_flag(request.data, "deactivate", True), mapping=mapping, user=request.user, via="api",
+                )
+            except ImportRefused as exc:
+                raise ApiError(400, "invalid_parameter", f"{exc.field}: {exc.message}", exc.field) from None
+        status_url = request.build_absolute_uri(reverse("api:import-detail", args=[run.pk]))
+        body = {**ImportRunSerializer(run).data, "status_url": status_url}
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": status_url})
 
 
 @extend_schema(tags=["imports"])

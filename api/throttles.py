@@ -121,15 +121,6 @@ class WriteThrottle(_SettingsRateThrottle):
     setting_name = "API_THROTTLE_WRITE"
 
 
-def refusal(request, throttle_class=ReadThrottle) -> int | None:
-    """For a plain Django view (GET /api/v1/search/): None when the request may go on, else
-    the seconds to wait, as DRF's views do it for theirs."""
-    throttle = throttle_class()
-    if throttle.allow_request(request, None):
-        return None
-    return throttle.wait() or 1
-
-
 def client_digest(key: str) -> str:
     """A keyed hash of the client's throttle key: no address is stored in the clear."""
     return hmac.new(settings.SECRET_KEY.encode(), key.encode(), hashlib.sha256).hexdigest()[:40]

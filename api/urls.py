@@ -1,14 +1,15 @@
-"""Routes under /api/. /api/v1/search/ belongs to the search app (issue 5) and is not
-matched here: every v1 route below is explicit, there is no catch-all."""
+"""Routes under /api/: every v1 route below is explicit, there is no catch-all."""
 
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 from api import docs, views
+from api.search import SearchView
 
 app_name = "api"
 
 urlpatterns = [
+    path("v1/search/", SearchView.as_view(), name="search"),
     path("v1/contacts/", views.ContactListView.as_view(), name="contact-list"),
     path("v1/contacts/<str:key>/", views.ContactDetailView.as_view(), name="contact-detail"),
     path("v1/states/", views.StateListView.as_view(), name="state-list"),

@@ -5,16 +5,18 @@ import io
 
 from django.http import StreamingHttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import generics
 from rest_framework.renderers import JSONRenderer
 
-from api import selectors
 from api.errors import ApiError
 from api.pagination import ApiPagination
-from api.query import FLAGS, contact_query
 from api.renderers import CSV_COLUMNS, ContactCSVRenderer, contact_row
-from api.serializers import ContactSerializer, DistrictSerializer, StateSerializer, TermSerializer, contacts_data
+from api.serializers import ContactSerializer, DistrictSerializer, StateSerializer, TermSerializer
 from api.throttles import ReadThrottle
+from directory import selectors
+from directory.models import Contact
+from search.filters import ContactFilterSet
 
 class ReadView:
     """Public, CORS-enabled (settings.CORS_URLS_REGEX), throttled per client."""
@@ -31,51 +33,43 @@ class ReadView:
         return super().finalize_response(request, response, *args, **kwargs)
 
 
-def _codes_param(name: str, what: str) -> OpenApiParameter:
-    return OpenApiParameter(name, str, many=True, description=f"{what} (repeatable or comma-separated)")
-
-
-CONTACT_FILTERS = [
-    OpenApiParameter("q", str, description="Free text: name, organisation, description, town (at most 200 characters)"),
-    OpenApiParameter("near", str, description="Postcode (99084), town (Erfurt) or point (50.98,11.03)"),
-    OpenApiParameter("radius", float, description="km around near= within which local offices count too"),
-    OpenApiParameter("state", str, description="Short state code, e.g. TH: that state's coverage"),
-    OpenApiParameter("district", str, description="District AGS, e.g. 16051: that district's coverage"),
-    _codes_param("incident", "Incident type slugs, e.g. threat"),
-    _codes_param("kind", "Contact kind slugs, e.g. victim_support"),
-    OpenApiParameter("target", str, description="One target group slug, e.g. officials"),
-    *[OpenApiParameter(flag, bool, description=f"1: only contacts that are {flag.replace('_', ' ')}") for flag in FLAGS],
-    OpenApiParameter("lang", str, enum=["de", "en"], description="Language of labels"),
-]
-
-
-@extend_schema(parameters=CONTACT_FILTERS, tags=["contacts"])
+@extend_schema(tags=["contacts"])
 class ContactListView(ReadView, generics.ListAPIView):
     """Active contacts with the coverage rule of DESIGN.md; CSV with ?format=csv (all rows)."""
 
     serializer_class = ContactSerializer
     pagination_class = ApiPagination
     renderer_classes = [JSONRenderer, ContactCSVRenderer]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ContactFilterSet
 
     def get_queryset(self):
-        return selectors.contacts_list(query=contact_query(self.request.query_params))
+        return Contact.objects.filter(active=True)
 
     def list(self, request, *args, **kwargs):
-        keys = selectors.contact_keys(self.get_queryset())
+        # Counted and paged on the keys alone; only the page's contacts are read in full.
+        contacts = self.filter_queryset(self.get_queryset())
+        keys = contacts.values("pk", "distance_km") if "distance_km" in contacts.query.annotations else contacts.values("pk")
         if request.accepted_renderer.format == "csv":
             return self._csv(keys)
-        return self.get_paginated_response(contacts_data(self.paginate_queryset(keys)))
+        return self.get_paginated_response(_contacts_data(self.paginate_queryset(keys)))
 
     def _csv(self, keys):
         def rows():
             yield CSV_COLUMNS
             for start in range(0, keys.count(), 500):
-                for item in contacts_data(list(keys[start : start + 500])):
+                for item in _contacts_data(list(keys[start : start + 500])):
                     yield contact_row(item)
 
         response = StreamingHttpResponse((_csv_line(row) for row in rows()), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="lotse-contacts.csv"'
         return response
+
+
+def _contacts_data(keys: list[dict]) -> list[dict]:
+    """The serialized contacts of these keys ({"pk", "distance_km"?}), in their order."""
+    read = selectors.contacts_read(Contact.objects.filter(pk__in=[key["pk"] for key in keys]))
+    return ContactSerializer([{**read[key["pk"]], "distance_km": key.get("distance_km")} for key in keys], many=True).data
 
 
 def _csv_line(row: list[str]) -> str:
@@ -92,10 +86,11 @@ class ContactDetailView(ReadView, generics.RetrieveAPIView):
     serializer_class = ContactSerializer
 
     def get_object(self):
-        contact = selectors.contact_get(key=self.kwargs["key"])
-        if contact is None:
+        lookup = selectors.contact_key_filter(self.kwargs["key"])
+        contact = selectors.contacts_read(Contact.objects.filter(active=True, **lookup)) if lookup else {}
+        if not contact:
             raise ApiError(404, "not_found", f'No active contact "{self.kwargs["key"][:60]}".')
-        return contact
+        return next(iter(contact.values()))
 
 
 @extend_schema(tags=["reference"])

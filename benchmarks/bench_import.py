@@ -138,10 +138,10 @@ def _child(rows: int) -> int:
         reference_load()
         data = synthetic_csv(rows)
         print(f"synthetic file: {rows:,} rows, {len(data) / 1e6:.1f} MB (labelled synthetic, throwaway database)")
-        from search.index import _NGRAMS
+        from search.german import _NGRAMS
 
         # The compound splitter's n-gram table is copied to SQLite once per machine (~20 s,
-        # search/index.py); say whether this run paid for it (in the first dry run).
+        # search/german.py); say whether this run paid for it (in the first dry run).
         cache = _NGRAMS.path()
         print(f"compound splitter n-gram copy: {'reused' if cache.exists() else 'built in this run'} ({cache})")
 

@@ -3,7 +3,7 @@
 Run once by hand with `python -m benchmarks.bench_scale --full` (20k → 1M; it takes many
 minutes); its figures are in docs/scaling.md. `make bench` runs the short version (20k and
 50k). It needs no database rows: documents in the
-exact shape of search/index.py are built from synthetic rows (benchmarks/synthetic.py,
+exact shape of search/documents.py are built from synthetic rows (benchmarks/synthetic.py,
 names marked "(synthetisch)") and added to a throwaway Meilisearch in steps; at each step
 it measures the indexing time of that step, Meilisearch's RSS (peak while indexing, and
 while serving), the disk size, and the latency of the multi-search that /api/v1/search/
@@ -56,7 +56,7 @@ def _setup_django(var_dir: Path) -> None:
 def _documents(start: int, count: int) -> list[dict]:
     from benchmarks.synthetic import geography, synthetic_rows, taxonomies
     from directory.text import german_fold
-    from search.index import folded_text
+    from search.german import folded_text
     import json
 
     geo = geography()

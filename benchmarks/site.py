@@ -41,6 +41,7 @@ class Site:
     extra_env: dict[str, str] = field(default_factory=dict)
     port: int = 0
     process: subprocess.Popen | None = field(default=None, repr=False)
+    worker: subprocess.Popen | None = field(default=None, repr=False)
 
     def environment(self, *, indexer: bool) -> dict[str, str]:
         env = _clean_environment()
@@ -115,6 +116,31 @@ class Site:
         self.stop()
         raise RuntimeError(f"gunicorn did not answer on {self.url} within {timeout:.0f} s:\n{self.log_tail()}")
 
+    def start_worker(self) -> subprocess.Popen:
+        """The task worker for background imports (`manage.py import_worker`), the second
+        process of `make serve`; in its own process group, so that it can be killed whole."""
+        log = open(self.var_dir / "worker.log", "ab")
+        self.worker = subprocess.Popen(
+            [sys.executable, "manage.py", "import_worker"], cwd=REPO, env=self.environment(indexer=True),
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+        log.close()
+        return self.worker
+
+    def kill_worker(self) -> None:
+        """Kill the worker and its pool processes at once, as a crash would."""
+        if self.worker is not None and self.worker.poll() is None:
+            os.killpg(self.worker.pid, signal.SIGKILL)
+            self.worker.wait()
+
+    def stop_worker(self) -> None:
+        if self.worker is not None and self.worker.poll() is None:
+            self.worker.send_signal(signal.SIGTERM)
+            try:
+                self.worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill_worker()
+
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
@@ -142,6 +168,7 @@ class Site:
         return sorted(pids)
 
     def stop(self) -> None:
+        self.stop_worker()
         if self.process is None or self.process.poll() is not None:
             return
         self.process.send_signal(signal.SIGTERM)

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class DirectoryConfig(AppConfig):
     name = "directory"
     verbose_name = _("Verzeichnis")
+
+    def ready(self):
+        from directory import signals
+
+        signals.connect()

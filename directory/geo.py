@@ -1,12 +1,17 @@
-"""The offline gazetteer: postcode or town → point and district(s).
+"""The gazetteer: postcode, town or point → point and district(s). The only one.
 
-Shared by the search query model (near=) and the importers' default geocoder.
+The search query model (near=) and the importers' default geocoder both ask it. It holds
+the reference tables in memory, read once per process on first use (8,300 postcodes and
+16,500 places, a few MB): a search names a place in most requests, and a 20,000-row import
+names one per row; asking the database each time cost three queries a postcode.
+`forget()` drops them after the reference data was reloaded.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass
 
@@ -29,16 +34,49 @@ class AmbiguousPlace(LookupError):
         super().__init__(f'"{name}" exists in {len(districts)} districts ({", ".join(districts[:5])}); give a postcode')
 
 
-def postcode_lookup(code: str) -> Located | None:
-    code = (code or "").strip()
-    if not (len(code) == 5 and code.isdigit()):
+class Gazetteer:
+    """The reference geography in memory (see the module docstring)."""
+
+    def __init__(self):
+        districts: dict[int, list[str]] = {}
+        for pc_id, ags in PostalCode.districts.through.objects.values_list("postalcode_id", "district__ags"):
+            districts.setdefault(pc_id, []).append(ags)
+        self.postcodes: dict[str, Located] = {
+            code: Located(lat, lng, primary, tuple(sorted(districts.get(pk, ()))), code)
+            for pk, code, lat, lng, primary in PostalCode.objects.values_list("id", "code", "lat", "lng", "primary_district__ags")
+        }
+        # name key → [(name, lat, lng, district AGS, state code)], in Place's own order
+        self.places: dict[str, list[tuple[str, float, float, str, str]]] = {}
+        rows = Place.objects.order_by("name", "postal_code__code").values_list("name_key", "name", "lat", "lng", "district__ags", "district__state__code")
+        for key, name, lat, lng, ags, state in rows:
+            self.places.setdefault(key, []).append((name, lat, lng, ags, state))
+
+    def postcode(self, code: str) -> Located | None:
+        return self.postcodes.get((code or "").strip())
+
+    def town(self, name: str, *, state_code: str | None = None) -> Located | None:
+        """A town by name (as sources write it, town_keys), if it lies in one district or
+        nearly all its places do (within the state, when given).
+
+        Raises AmbiguousPlace when the name exists in several districts ("Neustadt").
+        """
+        for key in town_keys(name):
+            places = [p[:4] for p in self.places.get(key, ()) if not state_code or p[4] == state_code]
+            if places:
+                return place_located(name, places)
         return None
-    try:
-        pc = PostalCode.objects.select_related("primary_district").get(code=code)
-    except PostalCode.DoesNotExist:
+
+    def nearest_postcode(self, lat: float, lng: float) -> Located | None:
+        """The postcode whose centre is nearest to a point (the gazetteer's grain), if one
+        lies within about 100 km."""
+        for box in (0.1, 0.3, 1.0):
+            near = [
+                located for located in self.postcodes.values()
+                if abs(located.lat - lat) <= box and abs(located.lng - lng) <= box * 1.6
+            ]
+            if near:
+                return min(near, key=lambda located: distance_km(lat, lng, located.lat, located.lng))
         return None
-    districts = tuple(sorted(pc.districts.values_list("ags", flat=True)))
-    return Located(pc.lat, pc.lng, pc.primary_district.ags, districts, code)
 
 
 # A name whose places lie in several districts still means one town when nearly all of them
@@ -76,24 +114,32 @@ def place_located(name: str, places: list[tuple[str, float, float, str]]) -> Loc
     return Located(round(lat, 5), round(lng, 5), places[0][3], (places[0][3],), places[0][0])
 
 
-def town_lookup(name: str, *, state_code: str | None = None) -> Located | None:
-    """A town by name, if it lies in one district (within the state, when given).
+_lock = threading.Lock()
+_gazetteer: Gazetteer | None = None
 
-    Raises AmbiguousPlace when the name exists in several districts ("Neustadt").
-    """
-    for key in town_keys(name):
-        places = Place.objects.filter(name_key=key)
-        if state_code:
-            places = places.filter(district__state__code=state_code)
-        found = list(places.values_list("name", "lat", "lng", "district__ags"))
-        if found:
-            return place_located(name, found)
-    return None
+
+def gazetteer() -> Gazetteer:
+    global _gazetteer
+    if _gazetteer is None:
+        with _lock:
+            if _gazetteer is None:
+                _gazetteer = Gazetteer()
+    return _gazetteer
+
+
+def forget() -> None:
+    """Read the reference tables again on next use (after load_reference; tests)."""
+    global _gazetteer
+    with _lock:
+        _gazetteer = None
+
+
+EARTH_RADIUS_KM = 6371.0088
 
 
 def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     """Great-circle distance (haversine), as Meilisearch computes _geoDistance."""
-    radius = 6371.0088
+    radius = EARTH_RADIUS_KM
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lng2 - lng1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2

@@ -74,6 +74,10 @@ def reference_load(*, directory: Path = REFERENCE_DIR, force: bool = False) -> L
         with transaction.atomic():
             report.loaded.update(loader(directory))
             ReferenceVersion.objects.update_or_create(name=name, defaults={"sha256": sha})
+    if report.loaded:
+        from directory import geo
+
+        geo.forget()
     return report
 
 

@@ -5,10 +5,36 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.dispatch import Signal
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from directory.models import Contact, ContactSlugHistory, District, Scope, State
-from directory.text import german_slug
+
+# Sent by contacts_touched inside the writer's transaction, with `ids`: the contacts whose
+# published state may have changed. Receivers write what must survive with that
+# transaction (search/sync.py queues the index and pushes once after the commit).
+contacts_changed = Signal()
+
+
+def contacts_touched(contact_ids: Iterable[int], *, restamp: bool = False) -> None:
+    """The one change notification: every write to contacts ends here, whoever wrote
+    (admin and ORM saves through directory/signals.py, the importer's bulk path, API,
+    commands). Call it inside the transaction that changed the contacts.
+
+    `restamp`: also move their updated_at, for changes that do not move it themselves
+    (phones, relations, a renamed organisation). updated_at is what "changed since" means
+    everywhere: the importer's row fingerprints and the index status compare it.
+    """
+    ids = sorted({int(pk) for pk in contact_ids if pk is not None})
+    if not ids:
+        return
+    if restamp:
+        now = timezone.now()
+        for start in range(0, len(ids), 500):
+            Contact.objects.filter(pk__in=ids[start : start + 500]).update(updated_at=now)
+    contacts_changed.send(sender=Contact, ids=ids)
+from directory.text import contact_slug_text, german_slug, slug_unique
 
 # coverage_errors' reasons in English (stable: tests and the importer's memo key on them),
 # and the German source string each is shown as (coverage_reason_text). A test checks that
@@ -64,16 +90,12 @@ def coverage_errors(scope: str, states: Iterable[State], districts: Iterable[Dis
 
 
 def contact_unique_slug(*, name: str, town: str = "", exclude_pk: int | None = None) -> str:
-    base = german_slug(f"{name} {town}" if town and town.lower() not in name.lower() else name, max_length=100)
-    base = base or "kontakt"
+    text = contact_slug_text(name, town)
+    base = german_slug(text, max_length=100) or "kontakt"
     taken = set(
         Contact.objects.filter(slug__startswith=base).exclude(pk=exclude_pk).values_list("slug", flat=True)
     ) | set(ContactSlugHistory.objects.filter(slug__startswith=base).exclude(contact_id=exclude_pk).values_list("slug", flat=True))
-    slug, counter = base, 2
-    while slug in taken:
-        slug = f"{base}-{counter}"
-        counter += 1
-    return slug
+    return slug_unique(text, taken, fallback="kontakt")
 
 
 @transaction.atomic

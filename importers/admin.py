@@ -1,8 +1,11 @@
 """Import history (read-only) and the upload page: upload → dry-run diff → confirm → import.
 
-The confirmation imports the bytes kept with the preview run, after checking that their
-SHA-256 is the one shown and recorded, and insists on the previewed plan (digest): a
-different file, or a directory that changed meanwhile, cannot slip in.
+An upload is checked and stored, and the page answers at once with the run's progress
+page, which refreshes itself until the task worker is done (importers/tasks.py); then it
+shows the dry run's plan. The confirmation imports the bytes kept with the preview run,
+after checking that their SHA-256 is the one shown and recorded, and insists on the
+previewed plan (digest): a different file, or a directory that changed meanwhile, cannot
+slip in.
 """
 
 import hashlib
@@ -19,7 +22,8 @@ from django.utils.translation import gettext_lazy as _
 
 from importers.models import ImportRun
 from importers.readers import grouped
-from importers.services import import_run, preview_expired, previews_expire
+from importers.services import ImportRefused, preview_expired, previews_expire
+from importers.tasks import import_submit
 
 
 class UploadForm(forms.Form):
@@ -30,7 +34,7 @@ class UploadForm(forms.Form):
 
     def clean_file(self):
         # The size before the bytes: an oversized file is never read into memory (Django
-        # keeps a large upload in a temporary file) and never recorded (issue 17).
+        # keeps a large upload in a temporary file), stored or queued (issue 17).
         upload = self.cleaned_data["file"]
         limit = settings.IMPORT_MAX_BYTES
         if upload.size > limit:
@@ -69,6 +73,7 @@ class ImportRunAdmin(admin.ModelAdmin):
         return [
             path("upload/", self.admin_site.admin_view(self.upload_view), name="importers_importrun_upload"),
             path("confirm/", self.admin_site.admin_view(self.confirm_view), name="importers_importrun_confirm"),
+            path("<int:run_id>/progress/", self.admin_site.admin_view(self.progress_view), name="importers_importrun_progress"),
         ] + super().get_urls()
 
     def _check(self, request):
@@ -85,12 +90,16 @@ class ImportRunAdmin(admin.ModelAdmin):
         form = UploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
-            report = import_run(
-                data=upload.read(), filename=upload.name, source_slug=form.cleaned_data["source"], dry_run=True,
-                skip_invalid=form.cleaned_data["skip_invalid"], deactivate=not form.cleaned_data["no_deactivate"],
-                user=request.user, via="admin", keep_upload=True,
-            )
-            return self._render(request, "admin/importers/preview.html", report, confirm=ConfirmForm(initial={"run": report.run_id, "sha256": report.sha256}))
+            try:
+                run = import_submit(
+                    data=upload.read(), filename=upload.name, source_slug=form.cleaned_data["source"], dry_run=True,
+                    skip_invalid=form.cleaned_data["skip_invalid"], deactivate=not form.cleaned_data["no_deactivate"],
+                    user=request.user, via="admin",
+                )
+            except ImportRefused as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                return redirect("admin:importers_importrun_progress", run_id=run.pk)
         return self._render(request, "admin/importers/upload.html", None, form=form)
 
     def confirm_view(self, request):
@@ -99,7 +108,9 @@ class ImportRunAdmin(admin.ModelAdmin):
         form = ConfirmForm(request.POST or None)
         if request.method != "POST" or not form.is_valid():
             return redirect("admin:importers_importrun_upload")
-        preview = get_object_or_404(ImportRun, pk=form.cleaned_data["run"], dry_run=True, user=request.user, via="admin")
+        preview = get_object_or_404(
+            ImportRun, pk=form.cleaned_data["run"], dry_run=True, user=request.user, via="admin", status=ImportRun.Status.PREVIEWED,
+        )
         data = bytes(preview.upload or b"")
         if preview.confirmed_by_id or not data or preview_expired(preview):
             messages.error(request, _("Dieser Probelauf wurde bereits bestätigt oder ist abgelaufen. Bitte die Datei erneut hochladen."))
@@ -107,22 +118,36 @@ class ImportRunAdmin(admin.ModelAdmin):
         if not (hashlib.sha256(data).hexdigest() == preview.sha256 == form.cleaned_data["sha256"]):
             messages.error(request, _("Die Datei stimmt nicht mit dem Probelauf überein (SHA-256). Nichts wurde importiert."))
             return redirect("admin:importers_importrun_upload")
-        report = import_run(
+        run = import_submit(
             data=data, filename=preview.filename, source_slug=preview.source_slug, dry_run=False,
             skip_invalid=preview.options.get("skip_invalid", False), deactivate=preview.options.get("deactivate", True),
             user=request.user, via="admin", expected_plan_digest=preview.plan_digest,
         )
         preview.upload = None
-        preview.confirmed_by_id = report.run_id
+        preview.confirmed_by = run
         preview.save(update_fields=["upload", "confirmed_by"])
-        return self._render(request, "admin/importers/preview.html", report, confirm=None)
+        return redirect("admin:importers_importrun_progress", run_id=run.pk)
+
+    def progress_view(self, request, run_id):
+        """Where an upload stands: refreshes itself while the worker has it, then the report."""
+        self._check(request)
+        run = get_object_or_404(ImportRun, pk=run_id, **({} if request.user.is_superuser else {"user": request.user}))
+        if run.status not in ImportRun.FINISHED:
+            return self._render(request, "admin/importers/progress.html", None, run=run, refresh_seconds=1)
+        if run.status == ImportRun.Status.FAILED:
+            return self._render(request, "admin/importers/progress.html", None, run=run)
+        confirm = None
+        if (run.status == ImportRun.Status.PREVIEWED and not run.confirmed_by_id and run.upload is not None
+                and not preview_expired(run)):
+            confirm = ConfirmForm(initial={"run": run.pk, "sha256": run.sha256})
+        return self._render(request, "admin/importers/preview.html", run.report, confirm=confirm)
 
     def _render(self, request, template, report, **context):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": _("Kontakte importieren"),
-            "report": report.as_dict(change_limit=500) if report else None,
+            "report": report,
             "confirm_url": reverse("admin:importers_importrun_confirm"),
             "upload_url": reverse("admin:importers_importrun_upload"),
             **context,

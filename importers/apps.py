@@ -5,8 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class ImportersConfig(AppConfig):
     name = "importers"
     verbose_name = _("Importe")
-
-    def ready(self):
-        from importers import signals
-
-        signals.connect()

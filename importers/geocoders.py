@@ -34,23 +34,22 @@ from geopy.exc import GeopyError
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 
-from directory.geo import AmbiguousPlace, Located, place_located, postcode_lookup, town_keys, town_lookup
-from directory.models import Place, PostalCode
+from directory.geo import gazetteer
 
 logger = logging.getLogger(__name__)
 
 
 class GazetteerGeocoder(Geocoder):
-    """geopy Geocoder over directory.geo; `raw` carries the district AGS keys.
+    """geopy Geocoder over the one gazetteer (directory.geo); `raw` carries the district AGS keys.
 
     Query: a postcode or town as text, or geopy's structured dict with "postalcode",
     "city" and optionally "state" (a short state code such as "BY", to tell towns apart).
+    Raises AmbiguousPlace for a town name that several districts share.
     """
 
     def __init__(self):
         super().__init__(scheme="https", timeout=1)
-        self._postcodes: dict[str, Located | None] = {}
-        self._towns: dict[tuple[str, str], Located | AmbiguousPlace | None] = {}
+        self.gazetteer = gazetteer()
 
     def geocode(self, query, *, exactly_one=True, **kwargs):
         if isinstance(query, dict):
@@ -58,9 +57,9 @@ class GazetteerGeocoder(Geocoder):
         else:
             text = str(query).strip()
             postcode, town, state = (text, "", "") if text.isdigit() else ("", text, "")
-        located = self._postcode(postcode) if postcode else None
+        located = self.gazetteer.postcode(postcode) if postcode else None
         if located is None and town:
-            located = self._town(town, state)
+            located = self.gazetteer.town(town, state_code=state or None)
         if located is None:
             return None
         location = Location(
@@ -68,54 +67,6 @@ class GazetteerGeocoder(Geocoder):
             {"district": located.district, "districts": list(located.districts), "source": "gazetteer"},
         )
         return location if exactly_one else [location]
-
-    def preload(self) -> None:
-        """Every postcode in three queries: a 20,000-row file would otherwise ask per postcode.
-
-        Builds exactly what directory.geo.postcode_lookup returns for each code.
-        """
-        districts: dict[int, list[str]] = {}
-        for pc_id, ags in PostalCode.districts.through.objects.values_list("postalcode_id", "district__ags"):
-            districts.setdefault(pc_id, []).append(ags)
-        for pc_id, code, lat, lng, primary in PostalCode.objects.values_list("id", "code", "lat", "lng", "primary_district__ags"):
-            self._postcodes[code] = Located(lat, lng, primary, tuple(sorted(districts.get(pc_id, []))), code)
-        self._preloaded = True
-
-    def preload_towns(self) -> None:
-        """Every place in one query, so that towns are answered from memory: exactly what
-        directory.geo.town_lookup returns (same places, in the database's order)."""
-        places: dict[str, list[tuple]] = {}
-        rows = Place.objects.values_list("name_key", "name", "lat", "lng", "district__ags", "district__state__code")
-        for key, name, lat, lng, ags, state in rows:
-            places.setdefault(key, []).append((name, lat, lng, ags, state))
-        self._places = places
-
-    def _postcode(self, code: str) -> Located | None:
-        if getattr(self, "_preloaded", False):
-            return self._postcodes.get(code)
-        if code not in self._postcodes:
-            self._postcodes[code] = postcode_lookup(code)
-        return self._postcodes[code]
-
-    def _town(self, name: str, state: str) -> Located | None:
-        key = (name, state)
-        if key not in self._towns:
-            try:
-                self._towns[key] = self._town_in_memory(name, state) if hasattr(self, "_places") else town_lookup(name, state_code=state or None)
-            except AmbiguousPlace as exc:
-                self._towns[key] = exc
-        found = self._towns[key]
-        if isinstance(found, AmbiguousPlace):
-            raise found
-        return found
-
-    def _town_in_memory(self, name: str, state: str) -> Located | None:
-        # directory.geo.town_lookup over the preloaded places (tests compare the two).
-        for key in town_keys(name):
-            places = [(p[0], p[1], p[2], p[3]) for p in self._places.get(key, []) if not state or p[4] == state]
-            if places:
-                return place_located(name, places)
-        return None
 
 
 CACHE_DAYS = 30  # an online answer older than this is asked again

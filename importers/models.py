@@ -8,9 +8,14 @@ from django.utils.translation import gettext_lazy as _
 
 class ImportRun(models.Model):
     class Status(models.TextChoices):
+        QUEUED = "queued", _("wartet")
+        RUNNING = "running", _("läuft")
         PREVIEWED = "previewed", _("Probelauf")
         APPLIED = "applied", _("importiert")
         REJECTED = "rejected", _("abgelehnt (Fehler)")
+        FAILED = "failed", _("fehlgeschlagen")
+
+    FINISHED = (Status.PREVIEWED, Status.APPLIED, Status.REJECTED, Status.FAILED)
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("von")
@@ -30,7 +35,19 @@ class ImportRun(models.Model):
         "directory.Source", on_delete=models.SET_NULL, null=True, blank=True, related_name="import_runs", verbose_name=_("Quelle (Objekt)")
     )
     dry_run = models.BooleanField(_("Probelauf"), default=True)
-    status = models.CharField(_("Ergebnis"), max_length=10, choices=Status.choices)
+    status = models.CharField(_("Ergebnis"), max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    # A run is checked and stored by the web process, then done by the task worker
+    # (importers/tasks.py), which reports its progress here; the heartbeat tells a worker
+    # that died from one that works (importers/services.py imports_recover).
+    phase = models.CharField(_("Schritt"), max_length=20, blank=True)
+    progress_done = models.PositiveIntegerField(_("erledigt"), default=0)
+    progress_total = models.PositiveIntegerField(_("insgesamt"), default=0)
+    heartbeat_at = models.DateTimeField(_("zuletzt aktiv"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("Versuche"), default=0)
+    failure = models.TextField(_("Abbruch"), blank=True)
+    language = models.CharField(_("Sprache der Meldungen"), max_length=10, blank=True)
+    mapping = models.JSONField(_("Zuordnung"), null=True, blank=True)
+    expected_plan_digest = models.CharField(_("bestätigter Plan"), max_length=64, blank=True)
     options = models.JSONField(_("Optionen"), default=dict, blank=True)
     rows = models.PositiveIntegerField(_("Zeilen"), default=0)
     created = models.PositiveIntegerField(_("neu"), default=0)
@@ -41,8 +58,9 @@ class ImportRun(models.Model):
     errors = models.JSONField(_("Fehler"), default=list, blank=True)
     report = models.JSONField(_("Bericht"), default=dict, blank=True)
     plan_digest = models.CharField(_("Plan-Prüfsumme"), max_length=64, blank=True)
-    # An admin preview keeps the uploaded bytes until it is confirmed, in the database so
-    # that any web worker can confirm it (workers are stateless, DESIGN.md).
+    # The uploaded bytes, in the database so that the task worker reads them and any web
+    # worker can confirm a preview (workers are stateless, DESIGN.md). A preview keeps them
+    # until it is confirmed; a real run drops them once it has finished.
     upload = models.BinaryField(null=True, blank=True, editable=False)
     confirmed_by = models.OneToOneField(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="preview", verbose_name=_("bestätigt durch Lauf")
@@ -62,8 +80,8 @@ class RowFingerprint(models.Model):
     """The digest of the file row a contact was last imported from (issue 4: re-importing an
     unchanged file must be fast). A row whose digest matches skips validation and diffing,
     but only while the contact is exactly as that import left it: `contact_updated_at`
-    must still equal the contact's `updated_at`, and importers/signals.py deletes the
-    fingerprint on any other change (phones, relations, its organisation)."""
+    must still equal the contact's `updated_at`, which every other change moves (a change
+    to phones, relations or the organisation too: directory/signals.py restamps it)."""
 
     contact = models.OneToOneField("directory.Contact", on_delete=models.CASCADE, primary_key=True, related_name="+")
     fingerprint = models.CharField(max_length=64)

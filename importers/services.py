@@ -1,5 +1,9 @@
-"""The one way to import contacts. The command, the admin upload page and the API call
-`import_run`; it reads, validates, plans and (unless dry) applies, and records the run.
+"""The one way to import contacts: `import_run` reads, validates, plans and (unless dry)
+applies, recording it all in one ImportRun with its progress.
+
+The command line calls it inline. The admin upload page and the API only check and store
+the upload (`import_queue`, through importers/tasks.py) and answer at once; the task
+worker then calls `import_queued`, which runs the same `import_run` on the stored bytes.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
-from django.utils import timezone
+from django.db.models import F
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from directory.models import Source
@@ -111,19 +116,56 @@ def import_run(
     expected_plan_digest: str | None = None,
     keep_upload: bool = False,
     progress=None,
+    run: ImportRun | None = None,
 ) -> ImportReport:
     """Import one file into one source. Never raises for a bad file: the report says why.
 
-    Real runs hold the source's row lock (select_for_update; on SQLite the IMMEDIATE
-    transaction's write lock) while planning and applying, so two imports of one source
-    never interleave: the second plans against what the first committed.
+    The run is recorded in `run` (a queued upload's) or in a new ImportRun. Real runs hold
+    the source's row lock (select_for_update; on SQLite the IMMEDIATE transaction's write
+    lock) while planning and applying, so two imports of one source never interleave: the
+    second plans against what the first committed. The applied state is written to the run
+    inside that transaction: a run is applied with its contacts, or neither is.
     """
+    if run is None:
+        run = ImportRun.objects.create(
+            user=user if getattr(user, "is_authenticated", False) else None, via=via, filename=filename[:255],
+            sha256=hashlib.sha256(data).hexdigest(), size=len(data), source_slug=source_slug[:60], dry_run=dry_run,
+            status=ImportRun.Status.RUNNING, attempts=1, heartbeat_at=timezone.now(),
+        )
     with _collector_paused():
         return _import_run(
             data=data, filename=filename, source_slug=source_slug, dry_run=dry_run, skip_invalid=skip_invalid, mapping=mapping,
-            user=user, deactivate=deactivate, via=via, expected_plan_digest=expected_plan_digest, keep_upload=keep_upload,
-            progress=progress,
+            deactivate=deactivate, expected_plan_digest=expected_plan_digest, keep_upload=keep_upload,
+            progress=_Progress(run, progress), run=run,
         )
+
+
+class _Progress:
+    """Counts checked rows; writes them to the run at most twice a second (the admin's
+    progress page and the API's status read them; the write is the worker's heartbeat)."""
+
+    def __init__(self, run: ImportRun, also=None):
+        self.run, self.also, self.done, self.written = run, also, 0, 0.0
+
+    def phase(self, name: str, total: int | None = None) -> None:
+        fields = {"phase": name, "heartbeat_at": timezone.now()}
+        if total is not None:
+            self.done, fields["progress_total"], fields["progress_done"] = 0, total, 0
+        self._write(fields)
+
+    def _write(self, fields: dict) -> None:
+        for name, value in fields.items():
+            setattr(self.run, name, value)  # the run is saved whole at the end (_record)
+        ImportRun.objects.filter(pk=self.run.pk).update(**fields)
+
+    def __call__(self, count: int) -> None:
+        self.done += count
+        if self.also:
+            self.also(count)
+        self.run.progress_done = self.done
+        if time.monotonic() - self.written >= 0.5:
+            self.written = time.monotonic()
+            self._write({"progress_done": self.done, "heartbeat_at": timezone.now()})
 
 
 @contextmanager
@@ -141,23 +183,22 @@ def _collector_paused():
             gc.enable()
 
 
-def _import_run(*, data, filename, source_slug, dry_run, skip_invalid, mapping, user, deactivate, via, expected_plan_digest,
-                keep_upload, progress) -> ImportReport:
-    started = timezone.now()
+def _import_run(*, data, filename, source_slug, dry_run, skip_invalid, mapping, deactivate, expected_plan_digest,
+                keep_upload, progress, run) -> ImportReport:
     sha256 = hashlib.sha256(data).hexdigest()
     options = {"skip_invalid": skip_invalid, "deactivate": deactivate, "mapping": bool(mapping)}
-    report = ImportReport(filename=filename, sha256=sha256, source=source_slug, dry_run=dry_run, options=options)
+    report = ImportReport(filename=filename, sha256=sha256, source=source_slug, dry_run=dry_run, options=options, run_id=run.pk)
     validation = _validate(report, data=data, filename=filename, source_slug=source_slug, mapping=mapping, progress=progress, fingerprints=True)
     try:
         _plan(report, validation, source_slug=source_slug, dry_run=dry_run, skip_invalid=skip_invalid, deactivate=deactivate,
-              expected_plan_digest=expected_plan_digest)
+              expected_plan_digest=expected_plan_digest, progress=progress)
     except StaleFingerprint:
         # A contact changed between checking the rows and planning: check them all in full.
-        validation = _validate(report, data=data, filename=filename, source_slug=source_slug, mapping=mapping, progress=None, fingerprints=False)
+        validation = _validate(report, data=data, filename=filename, source_slug=source_slug, mapping=mapping, progress=progress, fingerprints=False)
         _plan(report, validation, source_slug=source_slug, dry_run=dry_run, skip_invalid=skip_invalid, deactivate=deactivate,
-              expected_plan_digest=expected_plan_digest)
+              expected_plan_digest=expected_plan_digest, progress=progress)
     # Only a preview that can still be confirmed keeps its bytes: a refused file never can.
-    _record(report, user=user, via=via, started=started, size=len(data), upload=data if keep_upload and report.ok else None)
+    _record(report, run=run, upload=data if keep_upload and report.ok else None)
     return report
 
 
@@ -167,14 +208,17 @@ def preview_expired(run: ImportRun) -> bool:
 
 
 def previews_expire() -> int:
-    """Drop the kept bytes of previews nobody confirmed within IMPORT_PREVIEW_HOURS (an
-    uploaded contact list is personal data; the run itself stays in the history). Returns
-    how many previews lost their bytes."""
+    """Drop the kept bytes of finished previews nobody confirmed within IMPORT_PREVIEW_HOURS
+    (an uploaded contact list is personal data; the run itself stays in the history; queued
+    and running runs keep theirs for the worker). Returns how many previews lost their bytes."""
     cutoff = timezone.now() - timedelta(hours=settings.IMPORT_PREVIEW_HOURS)
-    return ImportRun.objects.filter(upload__isnull=False, started_at__lt=cutoff).update(upload=None)
+    return ImportRun.objects.filter(
+        status=ImportRun.Status.PREVIEWED, upload__isnull=False, started_at__lt=cutoff,
+    ).update(upload=None)
 
 
-def _plan(report: ImportReport, validation: Validation | None, *, source_slug, dry_run, skip_invalid, deactivate, expected_plan_digest) -> None:
+def _plan(report: ImportReport, validation: Validation | None, *, source_slug, dry_run, skip_invalid, deactivate, expected_plan_digest,
+          progress) -> None:
     if validation is not None:
         report.rows = validation.rows
         report.errors, report.warnings = validation.errors, validation.warnings
@@ -187,6 +231,7 @@ def _plan(report: ImportReport, validation: Validation | None, *, source_slug, d
             source = Source.objects.filter(slug=source_slug).first()
             _plan_into(report, validation, source=source, source_slug=source_slug, deactivate=deactivate and not refused)
         else:
+            progress.phase("applying")
             _apply(report, validation, source_slug=source_slug, deactivate=deactivate, expected_plan_digest=expected_plan_digest)
 
 
@@ -202,6 +247,7 @@ def _validate(report: ImportReport, *, data, filename, source_slug, mapping, pro
         report.errors = [RowError(None, None, "", str(exc))]
         return None
     known = known_fingerprints(Source.objects.filter(slug=source_slug).first()) if fingerprints else None
+    progress.phase("checking", total=len(table.rows))
     return rows_validate(table, mapping=checked, progress=progress, known=known)
 
 
@@ -244,7 +290,6 @@ def _apply(report: ImportReport, validation: Validation, **kwargs) -> None:
 
 
 def _apply_once(report: ImportReport, validation: Validation, *, source_slug: str, deactivate: bool, expected_plan_digest: str | None) -> None:
-    documents = None
     try:
         with transaction.atomic():
             source, _created = Source.objects.get_or_create(slug=source_slug, defaults={"name": source_slug})
@@ -252,53 +297,92 @@ def _apply_once(report: ImportReport, validation: Validation, *, source_slug: st
             plan = _plan_into(report, validation, source=source, source_slug=source_slug, deactivate=deactivate)
             if expected_plan_digest and plan.digest() != expected_plan_digest:
                 raise PlanChanged
-            changed, documents = plan_apply(plan, source=source)
-            if changed:
-                _search_sync(changed, documents)
+            plan_apply(plan, source=source)
             if validation.geocode_pending:
                 geocode_queue(validation.geocode_pending)  # online geocoding: later, outside the request
             report.applied_at = timezone.now()  # still under the source lock: commit order
+            # In the same transaction as the contacts: a worker killed at any moment leaves
+            # the run applied with them, or neither (importers/tasks.py retries the latter).
+            ImportRun.objects.filter(pk=report.run_id).update(
+                status=ImportRun.Status.APPLIED, applied_at=report.applied_at, dry_run=False,
+                **{name: report.counts[name] for name in ("created", "updated", "unchanged", "deactivated", "invalid")},
+            )
     except PlanChanged:
         report.errors = report.errors + [RowError(None, None, "", _(
             "das Verzeichnis hat sich seit dem Probelauf geändert; bitte den Probelauf wiederholen und das Ergebnis prüfen"))]
         report.options["skip_invalid"] = False  # nothing was applied: the report must say refused
         return
-    except BaseException:
-        if documents is not None:
-            documents.close()  # rolled back: nobody will push them; stop their children now
-        raise
     report.applied = True
 
 
-def _search_sync(ids: list[int], documents) -> None:
-    """Queue the changed contacts for the search index; it sends them after commit."""
-    from search.sync import contacts_changed
-
-    contacts_changed(ids, documents=documents)
-
-
-def _record(report: ImportReport, *, user, via: str, started, size: int, upload: bytes | None) -> None:
-    run = ImportRun.objects.create(
-        user=user if getattr(user, "is_authenticated", False) else None,
-        started_at=started,
-        finished_at=timezone.now(),
-        applied_at=report.applied_at if report.applied else None,
-        via=via,
-        filename=report.filename[:255],
-        sha256=report.sha256,
-        size=size,
-        source_slug=report.source[:60],
-        source=Source.objects.filter(slug=report.source).first(),
-        dry_run=report.dry_run,
-        status=report.status,
-        options=report.options,
-        rows=report.rows,
-        errors=[e.as_dict() for e in report.errors[:ERROR_LIMIT]],
-        plan_digest=report.plan.digest() if report.plan else "",
-        upload=upload,
-        **{name: report.counts[name] for name in ("created", "updated", "unchanged", "deactivated", "invalid")},
-    )
-    report.run_id = run.pk
+def _record(report: ImportReport, *, run: ImportRun, upload: bytes | None) -> None:
+    run.finished_at = timezone.now()
+    run.applied_at = report.applied_at if report.applied else None
+    run.sha256 = report.sha256
+    run.source = Source.objects.filter(slug=report.source).first()
+    run.status = report.status
+    run.options = report.options
+    run.rows = report.rows
+    run.errors = [e.as_dict() for e in report.errors[:ERROR_LIMIT]]
+    run.plan_digest = report.plan.digest() if report.plan else ""
+    run.upload = upload
+    run.phase = ""
+    for name in ("created", "updated", "unchanged", "deactivated", "invalid"):
+        setattr(run, name, report.counts[name])
     run.report = report.as_dict(change_limit=200)
-    run.save(update_fields=["report"])
+    run.save()
     logger.info("import %s: %s into %s, %s", run.pk, report.filename, report.source, report.counts)
+
+
+# --- background imports (importers/tasks.py enqueues and recovers) ---------------------
+
+
+def import_queue(*, data: bytes, filename: str, source_slug: str, dry_run: bool, skip_invalid: bool = False,
+                 deactivate: bool = True, mapping: dict | None = None, user=None, via: str, expected_plan_digest: str = "") -> ImportRun:
+    """Check an upload and store it as a queued run (the worker does the rest). Raises
+    ImportRefused for what can be said at once: a wrong source name or mapping."""
+    if not SOURCE_SLUG.match(source_slug or ""):
+        raise ImportRefused("source", _("ist kein Quellenname; bitte Kleinbuchstaben, Ziffern und Bindestriche verwenden (z. B. weisser-ring)"))
+    if mapping is not None:
+        try:
+            mapping_check(mapping)
+        except MappingError as exc:
+            raise ImportRefused("mapping", str(exc)) from None
+    return ImportRun.objects.create(
+        user=user if getattr(user, "is_authenticated", False) else None, via=via, filename=(filename or "upload")[:255],
+        sha256=hashlib.sha256(data).hexdigest(), size=len(data), source_slug=source_slug, dry_run=dry_run,
+        status=ImportRun.Status.QUEUED, options={"skip_invalid": skip_invalid, "deactivate": deactivate, "mapping": mapping is not None},
+        mapping=mapping, upload=data, expected_plan_digest=expected_plan_digest or "", language=translation.get_language() or "",
+    )
+
+
+class ImportRefused(ValueError):
+    def __init__(self, field: str, message: str):
+        self.field, self.message = field, message
+        super().__init__(f"{field}: {message}")
+
+
+def import_queued(run_id: int) -> str:
+    """Do a queued run (the task worker calls this). Returns its status; a run that is not
+    queued (done, or taken by another worker) is left alone."""
+    claimed = ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.QUEUED).update(
+        status=ImportRun.Status.RUNNING, attempts=F("attempts") + 1, heartbeat_at=timezone.now(), phase="reading",
+    )
+    if not claimed:
+        return "not queued"
+    run = ImportRun.objects.select_related("user").get(pk=run_id)
+    options = run.options or {}
+    try:
+        with translation.override(run.language or settings.LANGUAGE_CODE):
+            report = import_run(
+                data=bytes(run.upload or b""), filename=run.filename, source_slug=run.source_slug, dry_run=run.dry_run,
+                skip_invalid=options.get("skip_invalid", False), deactivate=options.get("deactivate", True),
+                mapping=run.mapping, user=run.user, via=run.via, expected_plan_digest=run.expected_plan_digest or None,
+                keep_upload=run.dry_run, run=run,
+            )
+    except Exception as exc:
+        # Our own bug or a database failure: the run says so, the task fails loudly too.
+        ImportRun.objects.filter(pk=run_id).exclude(status=ImportRun.Status.APPLIED).update(
+            status=ImportRun.Status.FAILED, finished_at=timezone.now(), failure=f"{type(exc).__name__}: {exc}"[:2000])
+        raise
+    return str(report.status)

@@ -31,8 +31,9 @@ from directory.models import (
     State,
     TargetGroup,
 )
-from directory.text import german_slug, normalise_name
-from importers.documents import PlanDocuments
+from directory.selectors import contacts_read
+from directory.services import contacts_touched
+from directory.text import contact_slug_text, normalise_name, slug_unique
 from importers.validate import ContactRecord, RowError
 
 SCALAR_FIELDS = [
@@ -131,59 +132,37 @@ def known_fingerprints(source: Source | None) -> dict[str, int]:
 
 
 def source_snapshot(source: Source | None, *, full: set[int] | None = None) -> dict[int, dict]:
-    """Every contact of the source in the record form (a few queries, not one per contact).
+    """Every contact of the source in the record form (read by directory.selectors, a few
+    queries, not one per contact).
 
-    With `full`, only those contacts get their relations and phones (the others are known
-    unchanged and only need their identity and active flag)."""
+    With `full`, only those contacts are read in full (the others are known unchanged and
+    only need their identity and active flag)."""
     if source is None:
         return {}
-    contacts = {}
-    light = ("external_id", "name", "postcode", "active")
+    contacts: dict[int, dict] = {}
     if full is not None:
-        # The known unchanged contacts: identity and active flag are all the plan needs.
+        light = ("external_id", "name", "postcode", "active")
         for cid, *values in Contact.objects.filter(source=source).values_list("id", *light):
             contacts[cid] = dict(zip(light, values))
-    rows = Contact.objects.filter(source=source).values(
-        "id", *SCALAR_FIELDS, "organisation__name", "district__ags", "last_verified", "uuid"
-    )
-    if full is not None:
-        rows = rows.filter(id__in=sorted(full)) if len(full) <= 2000 else rows if full else rows.none()
-    for row in rows:
-        cid = row.pop("id")
-        row["organisation"] = row.pop("organisation__name") or ""
-        row["district"] = row.pop("district__ags") or ""
-        row["last_verified"] = row["last_verified"].isoformat() if row["last_verified"] else None
-        row["uuid"] = str(row["uuid"])
-        row["languages"] = list(row["languages"] or [])
-        row["phones"] = []
-        for name in M2M_FIELDS:
-            row[name] = []
-        contacts[cid] = row
-    if full is not None and not full:
-        return contacts
-
-    def of_source(queryset):
-        if full is not None and len(full) <= 2000:
-            return queryset.filter(contact_id__in=sorted(full))
-        return queryset.filter(contact__source=source)
-
-    for name, (model, key) in M2M_FIELDS.items():
-        through = Contact._meta.get_field(name).remote_field.through
-        target = Contact._meta.get_field(name).m2m_reverse_field_name()
-        pairs = of_source(through.objects.all()).values_list("contact_id", f"{target}__{key}")
-        for cid, value in pairs:
-            if name in contacts[cid]:
-                contacts[cid][name].append(value)
-    for snapshot in contacts.values():
-        for name in M2M_FIELDS:
-            if name in snapshot:
-                snapshot[name].sort()
-    for cid, label, number in of_source(Phone.objects.all()).order_by("contact_id", "position", "id").values_list(
-        "contact_id", "label", "number"
-    ):
-        if "phones" in contacts[cid]:
-            contacts[cid]["phones"].append(f"{label}: {number}" if label else number)
+        if not full:
+            return contacts
+    of_source = Contact.objects.filter(source=source)
+    for cid, contact in contacts_read(of_source.filter(id__in=sorted(full)) if full and len(full) <= 2000 else of_source).items():
+        contacts[cid] = _record_form(contact)
     return contacts
+
+
+def _record_form(contact: dict) -> dict:
+    """A contact as read, in the form validate.ContactRecord.values has (SNAPSHOT_FIELDS)."""
+    record = {name: contact[name] for name in SCALAR_FIELDS}
+    record["organisation"] = contact["organisation"]["name"] if contact["organisation"] else ""
+    record["district"] = contact["district"] or ""
+    record["last_verified"] = contact["last_verified"].isoformat() if contact["last_verified"] else None
+    record["uuid"] = contact["uuid"]
+    record["phones"] = [f"{p['label']}: {p['number']}" if p["label"] else p["number"] for p in contact["phones"]]
+    for name in M2M_FIELDS:
+        record[name] = sorted(contact[name])
+    return record
 
 
 def plan_build(*, source: Source | None, source_slug: str, records: list[ContactRecord], invalid_keys: set, deactivate: bool,
@@ -290,26 +269,10 @@ class _Lookups:
             taken = set(Organisation.objects.values_list("slug", flat=True))
             new = []
             for name in missing:
-                slug = _unique(german_slug(name, max_length=110) or "organisation", taken)
+                slug = slug_unique(name, taken, fallback="organisation", max_length=110)
                 new.append(Organisation(name=name, slug=slug))
             for organisation in Organisation.objects.bulk_create(new):
                 self.organisations[organisation.name] = organisation.id
-
-
-def _unique(base: str, taken: set[str]) -> str:
-    slug, counter = base, 2
-    while slug in taken:
-        slug = f"{base}-{counter}"
-        counter += 1
-    taken.add(slug)
-    return slug
-
-
-def _slug_base(name: str, town: str) -> str:
-    # The same base as directory.services.contact_unique_slug; the counter runs against a set
-    # of taken slugs loaded once, because one LIKE query per new contact is quadratic on a
-    # 20,000-row file (SQLite cannot use the index for LIKE).
-    return german_slug(f"{name} {town}" if town and town.lower() not in name.lower() else name, max_length=100) or "kontakt"
 
 
 def _scalar(values: dict, lookups: _Lookups) -> dict:
@@ -413,6 +376,17 @@ def _contacts_insert(rows: list[dict], *, source: Source, now) -> None:
             cursor.executemany(sql, values[start : start + 5000])
 
 
+def _delete_rows(model, contact_ids: list[int]) -> None:
+    """Plain DELETEs of a contact's dependent rows, as the INSERTs above are plain: the bulk
+    path sends no signals (QuerySet.delete would fetch every row and signal each), and
+    announces its changes once, through contacts_touched."""
+    table, column = connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(model._meta.get_field("contact").column)
+    with connection.cursor() as cursor:
+        for start in range(0, len(contact_ids), 500):
+            chunk = contact_ids[start : start + 500]
+            cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(chunk))})", chunk)
+
+
 def _relations_write(contact_ids_values: list[tuple[int, dict]], fields: set[str] | None, lookups: _Lookups) -> None:
     """(Re)write many-to-many rows and phones of the given contacts: delete, then insert."""
     ids = [cid for cid, _ in contact_ids_values]
@@ -422,14 +396,12 @@ def _relations_write(contact_ids_values: list[tuple[int, dict]], fields: set[str
         through = Contact._meta.get_field(name).remote_field.through
         target = Contact._meta.get_field(name).m2m_reverse_field_name()
         if fields is not None:
-            for start in range(0, len(ids), 500):
-                through.objects.filter(contact_id__in=ids[start : start + 500]).delete()
+            _delete_rows(through, ids)
         key_ids = lookups.ids[name]
         _insert_rows(through, ["contact", target], [(cid, key_ids[v]) for cid, values in contact_ids_values for v in values[name]])
     if fields is None or "phones" in fields:
         if fields is not None:
-            for start in range(0, len(ids), 500):
-                Phone.objects.filter(contact_id__in=ids[start : start + 500]).delete()
+            _delete_rows(Phone, ids)
         phones = []
         for cid, values in contact_ids_values:
             for position, text in enumerate(values["phones"]):
@@ -448,33 +420,26 @@ def _fingerprints_write(updated: list[int], fingerprints: list[tuple[int, str]],
     _insert_rows(RowFingerprint, ["contact", "fingerprint", "contact_updated_at"], [(cid, fp, stamp) for cid, fp in fingerprints])
 
 
-def plan_apply(plan: ImportPlan, *, source: Source) -> tuple[list[int], PlanDocuments | None]:
+def plan_apply(plan: ImportPlan, *, source: Source) -> list[int]:
     """Write the plan; the caller holds the transaction and the source lock. Returns the
-    changed ids, and the search documents of those it can build from memory."""
+    changed ids, which it has announced through directory.services.contacts_touched."""
     assert transaction.get_connection().in_atomic_block, "plan_apply must run inside transaction.atomic()"
     lookups = _Lookups([c.values for c in plan.creates] + [u.values for u in plan.updates])
     changed: list[int] = []
-    documents: PlanDocuments | None = None
     fingerprints: list[tuple[int, str]] = []
     now = timezone.now()
     if plan.creates:
-        # The search documents are built meanwhile, in child processes for a large plan.
-        documents = PlanDocuments([c.values for c in plan.creates], lookups, now)
-        documents.start()
-        try:
-            taken = set(Contact.objects.values_list("slug", flat=True)) | set(ContactSlugHistory.objects.values_list("slug", flat=True))
-            slugs = [_unique(_slug_base(c.values["name"], c.values["town"]), taken) for c in plan.creates]
-            rows = [dict(_scalar(c.values, lookups), slug=slug, uuid=uuid.UUID(c.values["uuid"]) if c.values.get("uuid") else uuid.uuid4())
-                    for c, slug in zip(plan.creates, slugs)]
-            _contacts_insert(rows, source=source, now=now)
-            # executemany returns no ids: read them back by the (unique) slugs just written.
-            ids = dict(Contact.objects.filter(source=source).values_list("slug", "id"))
-            pairs = [(ids[slug], c.values) for slug, c in zip(slugs, plan.creates)]
-            documents.bind([cid for cid, _ in pairs], rows)
-            _relations_write(pairs, None, lookups)
-        except BaseException:
-            documents.close()
-            raise
+        taken = set(Contact.objects.values_list("slug", flat=True)) | set(ContactSlugHistory.objects.values_list("slug", flat=True))
+        # One set of taken slugs for the whole plan: one LIKE query per new contact (as
+        # contact_unique_slug asks) is quadratic on a 20,000-row file.
+        slugs = [slug_unique(contact_slug_text(c.values["name"], c.values["town"]), taken, fallback="kontakt") for c in plan.creates]
+        rows = [dict(_scalar(c.values, lookups), slug=slug, uuid=uuid.UUID(c.values["uuid"]) if c.values.get("uuid") else uuid.uuid4())
+                for c, slug in zip(plan.creates, slugs)]
+        _contacts_insert(rows, source=source, now=now)
+        # executemany returns no ids: read them back by the (unique) slugs just written.
+        ids = dict(Contact.objects.filter(source=source).values_list("slug", "id"))
+        pairs = [(ids[slug], c.values) for slug, c in zip(slugs, plan.creates)]
+        _relations_write(pairs, None, lookups)
         changed += [cid for cid, _ in pairs]
         fingerprints += [(cid, c.fingerprint) for (cid, _), c in zip(pairs, plan.creates) if c.fingerprint]
     by_fields: dict[frozenset, list[tuple[int, dict]]] = defaultdict(list)
@@ -499,4 +464,7 @@ def plan_apply(plan: ImportPlan, *, source: Source) -> tuple[list[int], PlanDocu
         for start in range(0, len(ids), 500):
             Contact.objects.filter(pk__in=ids[start:start + 500]).update(active=False, updated_at=now)
         changed += ids
-    return changed, documents
+    # Raw SQL sends no signals: the bulk path announces its changes itself. updated_at was
+    # written above, the same instant the fingerprints hold.
+    contacts_touched(changed)
+    return changed

@@ -21,18 +21,22 @@ Contact.external_id). A row without a source id is identified by its normalised 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import re
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import accumulate, pairwise
 from uuid import UUID
 
 import opening_hours
 import orjson
-import phonenumbers
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -45,15 +49,13 @@ from directory.models import Channel, ContactKind, District, IncidentType, Scope
 from directory.phones import PhoneError, phone_to_e164
 from directory.services import coverage_errors, coverage_reason_text
 from directory.text import normalise_name
-from importers import forked
 from importers.columns import REQUIRED, canonical_column
 from importers.geocoders import GazetteerGeocoder, geocoder_get
 from importers.readers import Cell, Table
+from lotse.env import parse_bool
 
 TERM_MODELS = {"kinds": ContactKind, "incident_types": IncidentType, "target_groups": TargetGroup, "channels": Channel}
 LIST_SPLIT = re.compile(r"[;,]")
-TRUE = {"ja", "j", "x", "yes", "y", "1", "true", "wahr"}
-FALSE = {"nein", "n", "no", "0", "false", "falsch"}
 SCOPES = {
     "bundesweit": Scope.NATIONAL, "national": Scope.NATIONAL, "nationwide": Scope.NATIONAL, "bund": Scope.NATIONAL,
     "landesweit": Scope.STATE, "state": Scope.STATE, "land": Scope.STATE, "statewide": Scope.STATE,
@@ -82,24 +84,6 @@ URL = URLValidator(schemes=["http", "https"])
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 PLAIN_URL = re.compile(rf"https?://(?:{_LABEL}\.)+[a-z]{{2,63}}(?:/[A-Za-z0-9._~%/-]*)?")
 PLAIN_EMAIL = re.compile(rf"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@(?:{_LABEL}\.)+[a-z]{{2,63}}")
-# A German number written nationally (0711 5401-3003, (040) 284016-67): see _german_e164.
-NATIONAL_NUMBER = re.compile(r"\(?0[1-9][0-9 ()/-]*")
-
-
-def _german_e164(text: str) -> str | None:
-    """phone_to_e164 for the common case without phonenumbers.parse (most of its ~0.2 ms):
-    for a national German notation made of digits and separators, parse would strip the
-    leading 0 and build exactly this PhoneNumber. Only a valid result is taken; anything
-    else (service numbers, invalid ones) goes through phone_to_e164 and its messages."""
-    if not NATIONAL_NUMBER.fullmatch(text):
-        return None
-    national = "".join(c for c in text if c.isdigit())[1:]
-    if not 2 <= len(national) <= 15:
-        return None
-    number = phonenumbers.PhoneNumber(country_code=49, national_number=int(national))
-    return "+49" + national if phonenumbers.is_valid_number(number) else None
-
-
 @dataclass(frozen=True)
 class RowError:
     row: int | None
@@ -192,14 +176,13 @@ class Reference:
             self.terms[column] = lookup
             self.term_labels[column] = list(model.objects.order_by("position", "slug").values_list("name_de", "name_en"))
         self.gazetteer = GazetteerGeocoder()
-        self.gazetteer.preload()
         # Values repeat across rows (labels, hotline numbers): parse each distinct one once.
         self.memo: dict[tuple[str, str], object] = {}
         self.geocoder = geocoder_get()
         if isinstance(self.geocoder, GazetteerGeocoder):
             self.geocoder = self.gazetteer
-        # Rows can be checked in forked children only when no row needs the database or the
-        # network: with the offline gazetteer, and its towns in memory (see rows_validate).
+        # Rows can be checked in other processes only when no row needs the database or the
+        # network: with the offline gazetteer, which holds its tables in memory.
         self.offline = self.geocoder is self.gazetteer
 
 
@@ -282,48 +265,30 @@ def rows_validate(table: Table, *, mapping: dict | None = None, progress=None, k
     width = len(table.headers)
     rows = table.rows
 
-    parts = forked.processes(len(rows)) if reference.offline else 1
-    order, ranges = list(range(len(rows))), []
-    if parts > 1:
-        # Rows are dealt out in runs of DEAL, so that each process gets rows from all over
-        # the file (a file's rows need not cost the same throughout). This process (share 0)
-        # gets one run in ten more than an even share: a child also pays for the memory it
-        # copies on write and for pickling its results (issue 4 benchmark: with even shares
-        # this process waited ~0.6 s for the child at the end).
-        owners = [0] * (10 // parts + 1) + [k for k in range(1, parts) for _ in range(10 // parts)]
-        dealt: list[list[int]] = [[] for _ in range(parts)]
-        for run, start in enumerate(range(0, len(rows), DEAL)):
-            dealt[owners[run % len(owners)]].extend(range(start, min(start + DEAL, len(rows))))
-        order = [p for share in dealt for p in share]
-        bounds = list(accumulate((len(share) for share in dealt), initial=0))
-        ranges = [(start, end) for start, end in pairwise(bounds) if start < end]
-        reference.gazetteer.preload_towns()
-
-    def outcomes(positions: list[int]) -> list[RowOutcome]:
-        return [_row_outcome(*rows[order[p]], columns, headers, reference, width, context, known) for p in positions]
-
-    children = forked.fork_all(outcomes, ranges[1:]) if ranges else []
+    parts = _processes(len(rows)) if reference.offline else 1
+    runs = [list(range(start, min(start + DEAL, len(rows)))) for start in range(0, len(rows), DEAL)]
+    # Rows are dealt out in runs of DEAL, so that each process gets rows from all over the
+    # file (a file's rows need not cost the same throughout). This process gets one run in
+    # ten more than an even share: a pool process also pays for pickling its results
+    # (issue 4 benchmark: with even shares this process waited ~0.6 s at the end).
+    owners = [0] * (10 // parts + 1) + [k for k in range(1, parts) for _ in range(10 // parts)] if parts > 1 else [0]
+    mine = [run for n, run in enumerate(runs) if owners[n % len(owners)] == 0]
+    theirs = [run for n, run in enumerate(runs) if owners[n % len(owners)] != 0]
+    job = (rows, columns, headers, reference, width, context, known, translation.get_language())
+    ready: dict[int, RowOutcome] = {}
+    with _pool(parts - 1, job) as pool:
+        futures = [(run, pool.submit(_outcomes, run)) for run in theirs] if pool else []
+        for run in mine + ([] if pool else theirs):
+            ready.update(zip(run, _outcomes(run, job)))
+            if progress:
+                progress(len(run))
+        for run, future in futures:
+            ready.update(zip(run, future.result()))
+            if progress:
+                progress(len(run))
     first_seen: dict[tuple[str, ...], int] = {}
     records_by_key: dict[tuple[str, ...], ContactRecord] = {}
-    ready: dict[int, RowOutcome] = {}
-    try:
-        mine = ranges[0][1] if children else len(rows)
-        for position in range(0, mine, 500):
-            for offset, outcome in enumerate(outcomes(list(range(position, min(position + 500, mine))))):
-                ready[position + offset] = outcome
-            if progress:
-                progress(min(500, mine - position))
-        for child in children:
-            child.receive_until(ready, set(range(child.start, child.end)))
-        missing = [p for p in range(mine, len(rows)) if p not in ready]
-        for p, outcome in zip(missing, outcomes(missing)):
-            ready[p] = outcome  # what a child did not deliver
-        if progress and len(rows) > mine:
-            progress(len(rows) - mine)
-    finally:
-        for child in children:
-            child.stop()
-    by_row = {order[position]: outcome for position, outcome in ready.items()}
+    by_row = ready
     for index in range(len(rows)):
         number, key, record, row_errors, row_warnings, name = by_row[index]
         result.warnings.extend(row_warnings)
@@ -362,8 +327,45 @@ DUPLICATE_NAME = gettext_noop(
 
 
 # (row number, key, record or None, errors, warnings, the raw name): one row's check,
-# computed here or in a forked child (importers/forked.py), then merged in file order.
+# computed here or in a pool process, then merged in file order.
 RowOutcome = tuple
+
+_JOB: tuple | None = None  # a pool process's job: its copy of the parent's at fork time
+
+
+def _processes(count: int) -> int:
+    """How many processes check `count` rows: 1 when it does not pay (fewer rows than
+    IMPORT_PARALLEL_MIN_ROWS, 0 turns it off; one core). IMPORT_PARALLEL_PROCESSES
+    (default: one per usable core) caps the number."""
+    minimum = settings.IMPORT_PARALLEL_MIN_ROWS
+    if minimum <= 0 or count < minimum:
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(settings.IMPORT_PARALLEL_PROCESSES or cores, count // minimum))
+
+
+@contextmanager
+def _pool(workers: int, job: tuple):
+    """Processes that check rows beside this one, or None. Imports run in the task worker or
+    on the command line, never in a web worker (importers/tasks.py), so forking is safe
+    here: a forked process gets the rows and reference tables without pickling them, uses
+    no database connection and leaves by os._exit."""
+    global _JOB
+    if workers < 1:
+        yield None
+        return
+    _JOB = job
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            yield pool
+    finally:
+        _JOB = None
+
+
+def _outcomes(positions: list[int], job: tuple | None = None) -> list[RowOutcome]:
+    rows, columns, headers, reference, width, context, known, language = job or _JOB
+    with translation.override(language):
+        return [_row_outcome(*rows[p], columns, headers, reference, width, context, known) for p in positions]
 
 
 def _row_outcome(number, cells, columns, headers, reference, width, context, known) -> RowOutcome:
@@ -683,15 +685,11 @@ class RowParser:
 
     def boolean(self, column: str) -> bool | None:
         raw = self.raw(column)
-        if not raw:
+        try:
+            return parse_bool(raw)
+        except ValueError:
+            self.error(column, raw, _("ist weder ja noch nein; bitte ja/nein, x, yes/no oder 1/0 angeben"))
             return None
-        value = raw.lower()
-        if value in TRUE:
-            return True
-        if value in FALSE:
-            return False
-        self.error(column, raw, _("ist weder ja noch nein; bitte ja/nein, x, yes/no oder 1/0 angeben"))
-        return None
 
     def date(self, column: str) -> str | None:
         raw = self.raw(column)
@@ -748,7 +746,7 @@ class RowParser:
             key = ("phone", number)
             if key not in self.reference.memo:
                 try:
-                    self.reference.memo[key] = _german_e164(number.strip()) or phone_to_e164(number)
+                    self.reference.memo[key] = phone_to_e164(number)
                 except PhoneError:
                     self.reference.memo[key] = None
             e164 = self.reference.memo[key]

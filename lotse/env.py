@@ -4,8 +4,24 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
-TRUE_VALUES = {"1", "true", "yes", "on"}
-FALSE_VALUES = {"0", "false", "no", "off", ""}
+# The one yes/no vocabulary of the project: settings, query parameters, API form fields
+# and import cells all read booleans through parse_bool (German spellings for the files
+# people fill in by hand).
+TRUE_VALUES = frozenset({"1", "true", "yes", "on", "y", "ja", "j", "x", "wahr"})
+FALSE_VALUES = frozenset({"0", "false", "no", "off", "n", "nein", "falsch"})
+
+
+def parse_bool(raw: object) -> bool | None:
+    """True or False for a yes/no word (any case, surrounding spaces ignored), None for an
+    empty value. Raises ValueError for anything else: the caller says where and what to use."""
+    value = str(raw if raw is not None else "").strip().lower()
+    if value in TRUE_VALUES:
+        return True
+    if value in FALSE_VALUES:
+        return False
+    if value == "":
+        return None
+    raise ValueError(value)
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -16,12 +32,11 @@ def env_bool(name: str, default: bool = False) -> bool:
     raw = os.environ.get(name)
     if raw is None:
         return default
-    value = raw.strip().lower()
-    if value in TRUE_VALUES:
-        return True
-    if value in FALSE_VALUES:
-        return False
-    raise ImproperlyConfigured(f'{name}: "{raw}" is not a boolean; use 1/0, true/false, yes/no or on/off')
+    try:
+        value = parse_bool(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f'{name}: "{raw}" is not a boolean; use 1/0, true/false, yes/no or on/off') from None
+    return bool(value)
 
 
 def env_int(name: str, default: int, *, minimum: int | None = None) -> int:

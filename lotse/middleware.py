@@ -152,11 +152,19 @@ class NulParameterMiddleware:
         return self.get_response(request)
 
 
+def error_body(code: str, message: str, field: str | None = None) -> dict:
+    """The one error body of the API (api/errors.py maps every failure to it), here because
+    this middleware answers for /api/ too, before any app is reached:
+    {"error": {"code": "<machine_code>", "message": "<human message>", "field": "<param>"}}"""
+    error = {"code": code, "message": str(message)}
+    if field:
+        error["field"] = field
+    return {"error": error}
+
+
 def _nul_in_path(request):
     message = "the address contains a NUL character (\\x00)"
     if request.path_info.startswith("/api/"):
-        from api.errors import error_body
-
         return JsonResponse(error_body("invalid_path", message), status=400)
     return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
 
@@ -164,7 +172,5 @@ def _nul_in_path(request):
 def _nul_refused(request, name: str):
     message = "contains a NUL character (\\x00)"
     if request.path.startswith("/api/"):
-        from api.errors import error_body
-
         return JsonResponse(error_body("invalid_parameter", message, name or "?"), status=400)
     return HttpResponseBadRequest(f"{name or '?'}: {message}", content_type="text/plain; charset=utf-8")

@@ -52,10 +52,13 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
+    "django_tasks",
+    "django_tasks_db",
     "directory",
     "search",
     "importers",
     "api",
+    "pages",
 ]
 
 MIDDLEWARE = [
@@ -274,7 +277,7 @@ SEARCH_RETRY_AFTER = env_float("SEARCH_RETRY_AFTER", 2.0)
 # generation: a changed index is never answered from it. 0 switches it off.
 SEARCH_CACHE_MB = env_int("SEARCH_CACHE_MB", 32, minimum=0)
 SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 300, minimum=0)
-# Per-process cache of rendered result cards (directory/cards.py); 0 renders every card.
+# Per-process cache of rendered result cards (pages/cards.py); 0 renders every card.
 PAGE_CARD_CACHE = env_int("PAGE_CARD_CACHE", 5000, minimum=0)
 # Where the compound splitter keeps its SQLite copy of the German n-grams (search/index.py),
 # written once per machine (~20 s; `manage.py prepare_compound_splitter`). Empty: ~/.cache/lotse.
@@ -290,14 +293,19 @@ IMPORT_MAX_XLSX_UNCOMPRESSED = env_int("IMPORT_MAX_XLSX_UNCOMPRESSED", 200 * 102
 # An admin preview keeps its file until it is confirmed, for at most this many hours
 # (importers/services.py previews_expire; issue 17).
 IMPORT_PREVIEW_HOURS = env_int("IMPORT_PREVIEW_HOURS", 24, minimum=1)
-# Files with at least this many rows are checked, and their search documents built, in
-# forked child processes as well (importers/forked.py); 0 turns that off. Processes:
-# 0 means one per core. The children run at this nice level below the importing process.
+# Files with at least this many rows are checked by a pool of processes as well
+# (concurrent.futures, importers/validate.py; in the task worker or the command line, never
+# in a web worker); 0 turns that off. Processes: 0 means one per core.
 IMPORT_PARALLEL_MIN_ROWS = env_int("IMPORT_PARALLEL_MIN_ROWS", 2000, minimum=0)
 IMPORT_PARALLEL_PROCESSES = env_int("IMPORT_PARALLEL_PROCESSES", 0, minimum=0)
-IMPORT_PARALLEL_NICE = env_int("IMPORT_PARALLEL_NICE", 5, minimum=0)
-# A child that sends nothing for this long is killed and its share done by the importer.
-IMPORT_PARALLEL_TIMEOUT = env_int("IMPORT_PARALLEL_TIMEOUT", 60, minimum=1)
+# Imports run as background tasks (importers/tasks.py): the database backend of
+# django-tasks, worked by `manage.py import_worker` beside the web server. Scale out by
+# switching TASKS to a Celery-backed backend (docs/operations.md "Background imports").
+TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# A running import whose worker has not reported for this long is taken as dead: it is
+# queued again, or marked failed after IMPORT_MAX_ATTEMPTS (nothing of it was applied).
+IMPORT_STALE_SECONDS = env_int("IMPORT_STALE_SECONDS", 300, minimum=1)
+IMPORT_MAX_ATTEMPTS = env_int("IMPORT_MAX_ATTEMPTS", 3, minimum=1)
 # "gazetteer" (offline, default) or "nominatim" (geopy, rate-limited and cached; sends
 # addresses to IMPORT_GEOCODER_DOMAIN, so it is opt-in).
 IMPORT_GEOCODER = env_str("IMPORT_GEOCODER", "gazetteer")

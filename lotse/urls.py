@@ -1,14 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from lotse.health import health
-
+# By name only: lotse (settings, environment, middleware) stays below the apps it lists.
 urlpatterns = [
-    path("", include("directory.urls")),
+    path("", include("pages.urls")),
     path("admin/", admin.site.urls),
-    path("health/", health, name="health"),
+    path("api/", include("api.urls")),
 ]
-
-# Each app adds its own routes here as it lands.
-urlpatterns += [path("api/", include("api.urls"))]
-urlpatterns += [path("", include("search.urls"))]  # GET /api/v1/search/ (issue 5)

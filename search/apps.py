@@ -7,6 +7,7 @@ class SearchConfig(AppConfig):
     verbose_name = _("Suche")
 
     def ready(self):
-        from search import signals
+        from directory.services import contacts_changed
+        from search.sync import contacts_queue
 
-        signals.connect()
+        contacts_changed.connect(contacts_queue, dispatch_uid="search_contacts_queue")

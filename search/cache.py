@@ -7,7 +7,7 @@ each group's result is kept here, keyed by its exact Meilisearch query, as compa
 bytes in a least-recently-used map bounded by SEARCH_CACHE_MB.
 
 Freshness: every entry carries the index generation (search.models.IndexGeneration) it was
-read under. The generation is bumped, in the database, after Meilisearch reported a change
+read under. The entries live in a cachetools TTLCache sized in bytes. The generation is bumped, in the database, after Meilisearch reported a change
 applied (sync push, rebuild swap); each search reads the current generation first and only
 takes entries of that generation. So a change applied by any process (an import command, a
 drainer, another worker) is seen by every worker's next search. SEARCH_CACHE_SECONDS bounds
@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 
 import orjson
+from cachetools import TTLCache
 from django.conf import settings
 from django.db import connection
 from django.db.models import F
@@ -53,61 +53,53 @@ def bump_generation() -> None:
 
 
 class ResultCache:
-    """LRU of JSON bytes by key, bounded in bytes, each entry tagged with a generation."""
+    """JSON bytes by key, least recently used out first, bounded in bytes and by age,
+    each entry tagged with the generation it was read under."""
 
     def __init__(self, max_bytes: int, max_age: float):
         self.max_bytes, self.max_age = max_bytes, max_age
-        self._entries: OrderedDict[bytes, tuple[tuple, float, bytes]] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
+        # value: (generation, JSON bytes, size counted against max_bytes)
+        self._entries = TTLCache(maxsize=max(max_bytes, 1), ttl=max(max_age, 1e-9), timer=time.monotonic,
+                                 getsizeof=lambda value: value[2])
+        self._lock = threading.Lock()  # cachetools' caches are not thread-safe
         self.hits = self.misses = 0
 
     def get(self, key: bytes, generation: tuple) -> dict | None:
         with self._lock:
             entry = self._entries.get(key)
-            if entry is None:
+            if entry is None or entry[0] != generation:
+                if entry is not None:
+                    del self._entries[key]
                 self.misses += 1
                 return None
-            entry_generation, stored_at, data = entry
-            if entry_generation != generation or time.monotonic() - stored_at >= self.max_age:
-                self._drop(key)
-                self.misses += 1
-                return None
-            self._entries.move_to_end(key)
             self.hits += 1
-        return orjson.loads(data)
+        return orjson.loads(entry[1])
 
     def put(self, key: bytes, generation: tuple, value: dict) -> None:
-        if self.max_bytes <= 0:
+        if self.max_bytes <= 0 or self.max_age <= 0:
             return
         data = orjson.dumps(value)
         size = len(key) + len(data)
         if size > self.max_bytes:
             return
         with self._lock:
-            if key in self._entries:
-                self._drop(key)
-            self._entries[key] = (generation, time.monotonic(), data)
-            self._bytes += size
-            while self._bytes > self.max_bytes:
-                self._drop(next(iter(self._entries)))
-
-    def _drop(self, key: bytes) -> None:
-        _, _, data = self._entries.pop(key)
-        self._bytes -= len(key) + len(data)
+            self._entries[key] = (generation, data, size)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
-            self._bytes = 0
             self.hits = self.misses = 0
 
     def __len__(self) -> int:
-        return len(self._entries)
+        with self._lock:
+            self._entries.expire()
+            return len(self._entries)
 
     @property
     def size_bytes(self) -> int:
-        return self._bytes
+        with self._lock:
+            self._entries.expire()
+            return int(self._entries.currsize)
 
 
 _cache: ResultCache | None = None

@@ -1,28 +1,39 @@
-"""The one HTTP connection pool this process keeps to Meilisearch.
+"""Talking to Meilisearch: the official client for the index, one small call for searches.
 
-MEILISEARCH.md §5: the meilisearch-python client opens a new TCP connection per call, and a
-gzip response on a kept-open connection stalls ~40 ms (delayed ACK). So we talk to the
-REST API ourselves through one urllib3 `PoolManager` per process, with `Accept-Encoding:
-identity`. urllib3 directly, not `requests` on top of it: a search's call spent ~0.7 ms of
-CPU in requests' per-call preparation (merging session settings, cookies, hooks), about a
-seventh of the web worker's CPU per search (py-spy under the load test). The pool is
-thread-safe and never changed after it was built. A forked worker (gunicorn) builds its
-own pool: a connection must never be shared across processes.
+Index management (indexes, settings, documents, tasks, swaps) goes through the official
+`meilisearch` client (`admin()`, with the admin key), wrapped below so that callers see
+two errors: MeiliError (Meilisearch answered with an error, or a task failed) and
+MeiliUnavailable (not reachable, or too slow).
+
+Searches go through `call()`, one small REST call over one urllib3 `PoolManager` per
+process. The official client opens a new TCP connection per call (`requests.post`):
+MEILISEARCH.md §5 measured it at 2.5–2.8 ms median per multi-search on a quiet machine,
+against 1.4–1.8 ms kept alive; and a search's call through `requests` spent ~0.7 ms of CPU
+in its per-call preparation, about a seventh of the web worker's CPU per search (py-spy
+under the load test), which urllib3 directly does not. benchmarks/bench_search.py times
+the official client beside the raw call ("client" and "raw"): on the loaded machine of
+issue 18's run the two were within the noise (p50 1.03×, p95 0.97×), where the network
+wait hid the connection cost; the CPU per search is what the load test pays for. `Accept-Encoding: identity`: a gzip response on a kept-open
+connection stalls ~40 ms (delayed ACK). The pool is thread-safe and never changed after it
+was built; a forked worker (gunicorn) builds its own.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json as _json
 import math
 import os
 import threading
-import time
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
+import meilisearch
 import orjson
 import urllib3
 from django.conf import settings
+from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationError, MeilisearchTimeoutError
 
 from search import credentials
 
@@ -38,6 +49,12 @@ class MeiliError(RuntimeError):
     def __init__(self, message: str, *, code: str = "", status: int | None = None, task_uid: int | None = None):
         self.code, self.status, self.task_uid = code, status, task_uid
         super().__init__(message)
+
+    @property
+    def cannot_answer(self) -> bool:
+        """Meilisearch cannot serve the request (its failure, or the index is not there
+        yet), as opposed to refusing it as wrong (a 4xx about the request: our bug)."""
+        return (self.status or 0) >= 500 or self.code == "index_not_found"
 
 
 class MeiliUnavailable(RuntimeError):
@@ -119,31 +136,13 @@ def call(
 COORDINATES = ("lat", "lng")
 
 
-class EncodedDocument:
-    """A search document already encoded as JSON (an import's child process builds them,
-    importers/documents.py), with its id for the push's bookkeeping: doc["id"] works as
-    on a dict. _encode puts its bytes into a document list as they are."""
-
-    __slots__ = ("id", "json")
-
-    def __init__(self, pk: int, json: bytes):
-        self.id, self.json = pk, json
-
-    def __getitem__(self, key: str) -> int:
-        if key != "id":
-            raise KeyError(key)
-        return self.id
-
-
 def _encode(body: Any) -> bytes:
     """JSON bytes by orjson (20,000 documents: ~1 s less than json.dumps). orjson writes
     NaN and infinity as null, which Meilisearch would take for "no point": a document list
     is checked for non-finite coordinates first (the only floats our documents carry), any
     other body goes through json.dumps, which refuses them."""
-    if isinstance(body, list) and body and isinstance(body[0], (dict, EncodedDocument)):
+    if isinstance(body, list) and body and isinstance(body[0], dict):
         for document in body:
-            if isinstance(document, EncodedDocument):
-                continue  # checked where it was encoded
             points = [document.get(name) for name in COORDINATES]
             geo = document.get("_geo")
             if isinstance(geo, dict):
@@ -151,38 +150,93 @@ def _encode(body: Any) -> bytes:
             for value in points:
                 if isinstance(value, float) and not math.isfinite(value):
                     raise ValueError(f"document {document.get('id')}: coordinate {value} is not a finite number")
-        if any(isinstance(document, EncodedDocument) for document in body):
-            return b"[" + b",".join(d.json if isinstance(d, EncodedDocument) else orjson.dumps(d) for d in body) + b"]"
         return orjson.dumps(body)
     return _json.dumps(body, allow_nan=False, ensure_ascii=False).encode()
 
 
+# --- index management: the official client ---------------------------------------------
+
+
+def admin(timeout: float | None = None) -> meilisearch.Client:
+    """The official client with the admin key (imports, the admin, `search_index`)."""
+    seconds = timeout if timeout is not None else settings.MEILISEARCH_INDEXING_TIMEOUT
+    return meilisearch.Client(settings.MEILISEARCH_URL, credentials.admin_key() or None, timeout=seconds,
+                              custom_headers={"Accept-Encoding": "identity"})
+
+
+@contextlib.contextmanager
+def managing(what: str) -> Iterator[None]:
+    """The client's errors as ours (see the module docstring)."""
+    try:
+        yield
+    except MeilisearchApiError as exc:
+        raise MeiliError(f"Meilisearch {what} answered {exc.status_code}: {exc.code}: {exc.message}",
+                         code=exc.code or "", status=exc.status_code) from exc
+    except (MeilisearchCommunicationError, MeilisearchTimeoutError) as exc:
+        raise MeiliUnavailable(f"Meilisearch at {settings.MEILISEARCH_URL} is not reachable: {type(exc).__name__}") from exc
+
+
 def wait_for_task(task_uid: int, *, timeout: float | None = None) -> dict:
-    """Poll a task until it finished. Raises MeiliError for a failed or cancelled task."""
+    """Wait until a task finished. Raises MeiliError for a failed or cancelled task."""
     timeout = timeout if timeout is not None else settings.MEILISEARCH_INDEXING_TIMEOUT
-    deadline = time.monotonic() + timeout
-    delay = 0.005
-    while True:
-        task = call("GET", f"/tasks/{task_uid}", admin=True, timeout=10)
-        status = task.get("status")
-        if status == "succeeded":
-            return task
-        if status in ("failed", "canceled"):
-            error = task.get("error") or {}
-            raise MeiliError(
-                f"Meilisearch task {task_uid} ({task.get('type')}) {status}: {error.get('code')}: {error.get('message')}",
-                code=error.get("code", status), task_uid=task_uid,
-            )
-        if time.monotonic() > deadline:
-            raise MeiliUnavailable(f"Meilisearch task {task_uid} did not finish within {timeout:.0f} s")
-        time.sleep(delay)
-        delay = min(delay * 2, 0.25)
+    with managing(f"task {task_uid}"):
+        try:
+            task = admin(timeout=10).wait_for_task(task_uid, timeout_in_ms=int(timeout * 1000), interval_in_ms=10)
+        except MeilisearchTimeoutError:
+            raise MeiliUnavailable(f"Meilisearch task {task_uid} did not finish within {timeout:.0f} s") from None
+    if task.status in ("failed", "canceled"):
+        error = task.error or {}
+        raise MeiliError(
+            f"Meilisearch task {task_uid} ({task.type}) {task.status}: {error.get('code')}: {error.get('message')}",
+            code=error.get("code", task.status), task_uid=task_uid,
+        )
+    return {"uid": task.uid, "status": task.status, "type": task.type}
 
 
-def run_task(method: str, path: str, *, json: Any = None, params: dict | None = None, timeout: float | None = None) -> dict:
-    """Enqueue an admin task and wait for it to succeed."""
-    enqueued = call(method, path, admin=True, json=json, params=params, timeout=30)
-    return wait_for_task(enqueued["taskUid"], timeout=timeout)
+def run(what: str, enqueue: Callable[[meilisearch.Client], Any], *, timeout: float | None = None) -> dict:
+    """Enqueue an admin task (`enqueue(client)` returns its TaskInfo) and wait for it."""
+    with managing(what):
+        info = enqueue(admin(timeout=30))
+    return wait_for_task(info.task_uid, timeout=timeout)
+
+
+def index_exists(uid: str) -> bool:
+    try:
+        with managing(f"GET /indexes/{uid}"):
+            admin(timeout=10).get_index(uid)
+    except MeiliError as exc:
+        if exc.code == "index_not_found":
+            return False
+        raise
+    return True
+
+
+def index_create(uid: str, index_settings: dict) -> None:
+    run(f"create {uid}", lambda c: c.create_index(uid, {"primaryKey": "id"}))
+    run(f"settings of {uid}", lambda c: c.index(uid).update_settings(index_settings))
+
+
+def index_delete(uid: str) -> None:
+    try:
+        run(f"delete {uid}", lambda c: c.delete_index(uid))
+    except MeiliError as exc:
+        if exc.code != "index_not_found":
+            raise
+
+
+def documents_send(uid: str, documents: list[dict]) -> int:
+    """Enqueue an upsert of these documents; returns its task uid. Encoded by orjson (a
+    20,000-document import: ~1 s less than the client's json.dumps), checked first."""
+    try:
+        body = _encode(documents)
+    except ValueError as exc:
+        raise MeiliError(f"Meilisearch documents of {uid}: not valid JSON: {exc}", code="invalid_json") from exc
+    with managing(f"documents of {uid}"):
+        return admin(timeout=60).index(uid).add_documents_raw(body, primary_key="id", content_type="application/json").task_uid
+
+
+def documents_delete(uid: str, ids: list[int]) -> None:
+    run(f"delete documents of {uid}", lambda c: c.index(uid).delete_documents(ids))
 
 
 def healthy(timeout: float = 0.5) -> bool:

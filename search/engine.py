@@ -31,7 +31,7 @@ SearchResult (see `SearchResult.to_dict()`, the JSON of GET /api/v1/search/):
     degraded     True when the database answered (no typo tolerance then)
     engine       "meilisearch" or "database"
 
-A hit is a plain dict (search/index.py: contact_document, without internal search fields):
+A hit is a plain dict (search/documents.py: a document without INDEX_ONLY_FIELDS):
     id, uuid, slug, name, organisation, kinds [slug], incident_types [slug], all_incidents,
     target_groups [slug], channels [slug], scope (national|state|district|local),
     states [code], districts [AGS], street, postcode, town, location_district (AGS|None),
@@ -45,31 +45,26 @@ A hit is a plain dict (search/index.py: contact_document, without internal searc
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, ExpressionWrapper, F, FloatField, Q, QuerySet, Value
+from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 
-from directory.geo import distance_km
+from directory.geo import EARTH_RADIUS_KM, distance_km
 from directory.models import Contact, District, Scope, State
 from directory.text import german_fold
 from search import cache as result_cache
 from search import client
 from search.client import MeiliError, MeiliUnavailable
-from search.index import contact_document, contacts_for_index
+from search.documents import HIT_FIELDS, documents
 from search.query import FLAGS, SearchQuery, codes
 
 logger = logging.getLogger(__name__)
 
-HIT_FIELDS = [
-    "id", "uuid", "slug", "name", "organisation", "kinds", "incident_types", "all_incidents", "target_groups",
-    "channels", "scope", "states", "districts", "street", "postcode", "town", "location_district", "lat", "lng", "_geo",
-    "phones", "email", "website", "online_report_url", "opening_hours", "open_24_7", "languages",
-    "barrier_free", "anonymous", "free_of_charge", "source_url", "last_verified", "updated_at",
-    "description_de", "description_en",
-]
 FLAG_FIELDS = {"free": "free_of_charge", "anonymous": "anonymous", "barrier_free": "barrier_free", "open_24_7": "open_24_7"}
 LOCAL_SCOPES = (Scope.DISTRICT.value, Scope.LOCAL.value)
 EVERYONE = "everyone"
@@ -320,7 +315,7 @@ class MeilisearchExecutor:
 
 def _hit(document: dict, query: SearchQuery) -> dict:
     """A hit from a document of HIT_FIELDS (attributesToRetrieve, or the database path's
-    contact_document), which the caller owns: the result cache hands out fresh copies."""
+    documents), which the caller owns: the result cache hands out fresh copies."""
     document.pop("_geoDistance", None)  # Meilisearch adds it to geo-sorted hits regardless
     document["distance_km"] = _distance(document, query)
     return document
@@ -404,8 +399,6 @@ def _group_q(query: SearchQuery, group: GroupPlan) -> Q:
 
 def _within(lat: float, lng: float, radius_km: float) -> list[int]:
     box = radius_km / 111.0 + 0.01
-    import math
-
     lng_box = box / max(math.cos(math.radians(lat)), 0.1)
     candidates = Contact.objects.filter(
         active=True, lat__range=(lat - box, lat + box), lng__range=(lng - lng_box, lng + lng_box)
@@ -441,6 +434,28 @@ def contacts_condition(query: SearchQuery) -> Q:
     return coverage & _common_q(query)
 
 
+def contacts_matching(query: SearchQuery, contacts: QuerySet[Contact] | None = None) -> QuerySet[Contact]:
+    """Every contact the query finds, as one queryset: nearest first (great-circle distance,
+    as the search orders, annotated as `distance_km`) when it has a point, else by name.
+    For callers that list contacts rather than grouped hits (the API's contacts/ list,
+    HSDS), so that a partner's list and a search mean the same thing."""
+    contacts = (Contact.objects.all() if contacts is None else contacts).filter(contacts_condition(query))
+    if query.point is None:
+        return contacts.order_by("name", "pk")
+    return contacts.annotate(distance_km=_distance_sql(query.lat, query.lng)).order_by(
+        F("distance_km").asc(nulls_last=True), "name", "pk"
+    )
+
+
+def _distance_sql(lat: float, lng: float):
+    """distance_km (haversine) in SQL; Django provides these functions on SQLite too."""
+    phi, lam = math.radians(lat), math.radians(lng)
+    half_dlat = (Radians(F("lat")) - Value(phi)) / Value(2.0)
+    half_dlng = (Radians(F("lng")) - Value(lam)) / Value(2.0)
+    a = Power(Sin(half_dlat), 2) + Value(math.cos(phi)) * Cos(Radians(F("lat"))) * Power(Sin(half_dlng), 2)
+    return ExpressionWrapper(Value(2 * EARTH_RADIUS_KM) * ASin(Sqrt(a)), output_field=FloatField())
+
+
 class DatabaseExecutor:
     name = "database"
 
@@ -461,10 +476,10 @@ class DatabaseExecutor:
 
             rows.sort(key=key)
             page_ids = [r[0] for r in rows[query.offset : query.offset + query.per_page]]
-            by_id = {c.id: c for c in contacts_for_index().filter(id__in=page_ids)}
+            by_id = {doc["id"]: doc for chunk in documents(page_ids) for doc in chunk}
             hits = []
             for pk in page_ids:
-                document = contact_document(by_id[pk])
+                document = by_id[pk]
                 hits.append(_hit({k: document[k] for k in HIT_FIELDS}, query))
             groups.append(Group(group.key, hits, len(rows)))
         return SearchResult(query, groups, _db_facets(all_ids), degraded=True, engine=self.name)
@@ -502,7 +517,13 @@ def search(query: SearchQuery) -> SearchResult:
     if time.monotonic() >= _meili_down_until:
         try:
             result = MeilisearchExecutor().run(query)
-        except (MeiliUnavailable, MeiliError, KeyError, ValueError) as exc:
+        except (MeiliUnavailable, MeiliError) as exc:
+            # Only when Meilisearch cannot answer (unreachable, too slow, its index missing,
+            # its own failure): a request it refuses as wrong, or any other exception, is a
+            # bug of ours and must fail loudly (a test, a 500 in the log), not turn every
+            # search of this process into "degraded" for SEARCH_RETRY_AFTER seconds.
+            if isinstance(exc, MeiliError) and not exc.cannot_answer:
+                raise
             # No query parameters in the log: a search reveals where an official lives.
             logger.warning("search answered from the database (degraded): %s", _reason(exc))
             with _state_lock:
@@ -516,7 +537,7 @@ def search(query: SearchQuery) -> SearchResult:
 def _reason(exc: Exception) -> str:
     if isinstance(exc, MeiliError):
         return f"Meilisearch error {exc.status} {exc.code}"
-    return type(exc).__name__ if not isinstance(exc, MeiliUnavailable) else "Meilisearch unreachable or too slow"
+    return "Meilisearch unreachable or too slow"
 
 
 def reset_fallback() -> None:

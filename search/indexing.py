@@ -23,8 +23,8 @@ from django.conf import settings
 from directory.models import Contact
 from search import client, sync
 from search.cache import bump_generation
-from search.client import MeiliError
-from search.index import documents, index_settings
+from search.documents import documents
+from search.index import index_settings
 
 logger = logging.getLogger(__name__)
 
@@ -69,31 +69,22 @@ class IndexStatus:
         return lines
 
 
-def _index_exists(uid: str) -> bool:
-    try:
-        client.call("GET", f"/indexes/{uid}", admin=True, timeout=10)
-        return True
-    except MeiliError as exc:
-        if exc.code == "index_not_found":
-            return False
-        raise
-
-
 def _indexed_stamps(uid: str) -> dict[int, str | None]:
     stamps: dict[int, str | None] = {}
     offset, limit = 0, 10000
     while True:
-        body = client.call("GET", f"/indexes/{uid}/documents", admin=True, timeout=60,
-                           params={"fields": "id,updated_at", "limit": limit, "offset": offset})
-        for doc in body["results"]:
-            stamps[int(doc["id"])] = doc.get("updated_at")
+        with client.managing(f"documents of {uid}"):
+            page = client.admin(timeout=60).index(uid).get_documents({"fields": ["id", "updated_at"], "limit": limit, "offset": offset})
+        for doc in page.results:
+            stamps[int(doc.id)] = getattr(doc, "updated_at", None)
         offset += limit
-        if offset >= body["total"]:
+        if offset >= page.total:
             return stamps
 
 
 def settings_drift(uid: str) -> list[str]:
-    current = client.call("GET", f"/indexes/{uid}/settings", admin=True, timeout=10)
+    with client.managing(f"settings of {uid}"):
+        current = client.admin(timeout=10).index(uid).get_settings()
     wanted = index_settings()
     drift = []
     for name in ("searchableAttributes", "rankingRules", "synonyms", "stopWords", "proximityPrecision", "facetSearch"):
@@ -115,7 +106,7 @@ def settings_drift(uid: str) -> list[str]:
 def index_status() -> IndexStatus:
     uid = settings.MEILISEARCH_INDEX
     database = {pk: stamp.isoformat() for pk, stamp in Contact.objects.filter(active=True).values_list("id", "updated_at")}
-    status = IndexStatus(index=uid, exists=_index_exists(uid), database=len(database), queue=sync.queue_status())
+    status = IndexStatus(index=uid, exists=client.index_exists(uid), database=len(database), queue=sync.queue_status())
     if not status.exists:
         status.missing = sorted(database)
         return status
@@ -135,12 +126,12 @@ def index_sync() -> tuple[IndexStatus, sync.PushReport]:
     sync.ensure_index(uid)
     before = index_status()
     if before.settings_drift:
-        client.run_task("PATCH", f"/indexes/{uid}/settings", json=index_settings())
+        client.run(f"settings of {uid}", lambda c: c.index(uid).update_settings(index_settings()))
     report = sync.push_pending(include_not_due=True)
     repair = before.missing + before.stale + before.extra
     if repair:
         # Through the queue: the same durable path, and a failure stays visible there.
-        sync.contacts_changed(repair)
+        sync.queue_write(repair)
         more = sync.push_pending(include_not_due=True)
         report.upserted += more.upserted
         report.deleted += more.deleted
@@ -162,45 +153,35 @@ def index_rebuild(*, batch: int = 1000) -> RebuildReport:
     started = time.monotonic()
     _drop_leftover_builds(uid)
     temporary = f"{uid}{BUILD_MARK}{int(time.time() * 1000)}"
-    client.run_task("POST", "/indexes", json={"uid": temporary, "primaryKey": "id"})
     try:
-        client.run_task("PATCH", f"/indexes/{temporary}/settings", json=index_settings())
+        client.index_create(temporary, index_settings())
         tasks, count = [], 0
         for chunk in documents(chunk=batch):
-            enqueued = client.call("POST", f"/indexes/{temporary}/documents", admin=True, json=chunk,
-                                   params={"primaryKey": "id"}, timeout=60)
-            tasks.append(enqueued["taskUid"])
+            tasks.append(client.documents_send(temporary, chunk))
             count += len(chunk)
         for task_uid in tasks:
             client.wait_for_task(task_uid)
-        if _index_exists(uid):
-            client.run_task("POST", "/swap-indexes", json=[{"indexes": [uid, temporary]}])
+        if client.index_exists(uid):
+            client.run("swap", lambda c: c.swap_indexes([{"indexes": [uid, temporary]}]))
         else:
             # rename: the first index takes the second name (which must not exist yet).
-            client.run_task("POST", "/swap-indexes", json=[{"indexes": [temporary, uid], "rename": True}])
+            client.run("swap", lambda c: c.swap_indexes([{"indexes": [temporary, uid], "rename": True}]))
     except Exception:
-        _delete_index(temporary)
+        client.index_delete(temporary)
         raise
     # After a swap the temporary name holds the old index.
     bump_generation()  # cached results of the old index are not served again
-    _delete_index(temporary)
+    client.index_delete(temporary)
     sync.forget_ensured()
     before, _ = index_sync()
     repaired = len(before.missing) + len(before.stale) + len(before.extra)
     return RebuildReport(uid, count, round(time.monotonic() - started, 2), repaired)
 
 
-def _delete_index(uid: str) -> None:
-    try:
-        client.run_task("DELETE", f"/indexes/{uid}")
-    except MeiliError as exc:
-        if exc.code != "index_not_found":
-            raise
-
-
 def _drop_leftover_builds(uid: str) -> None:
     """A rebuild that died half-way leaves its temporary index behind: drop it."""
-    body = client.call("GET", "/indexes", admin=True, params={"limit": 1000}, timeout=10)
-    for item in body.get("results", []):
-        if item["uid"].startswith(f"{uid}{BUILD_MARK}"):
-            _delete_index(item["uid"])
+    with client.managing("GET /indexes"):
+        indexes = client.admin(timeout=10).get_indexes({"limit": 1000})["results"]
+    for index in indexes:
+        if index.uid.startswith(f"{uid}{BUILD_MARK}"):
+            client.index_delete(index.uid)

@@ -25,16 +25,16 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from directory.geo import AmbiguousPlace, Located, distance_km, postcode_lookup, town_lookup
-from directory.models import ContactKind, District, IncidentType, PostalCode, State, TargetGroup
+from directory import geo
+from directory.geo import AmbiguousPlace, Located
+from directory.models import ContactKind, District, IncidentType, State, TargetGroup
 from directory.text import german_fold
+from lotse.env import parse_bool
 
 DEFAULT_PER_PAGE = 20
 MAX_PAGE = 1000
 MAX_Q_LENGTH = 200
 MAX_NEAR_LENGTH = 100
-TRUE_VALUES = {"1", "true", "yes", "on"}
-FALSE_VALUES = {"0", "false", "no", "off"}
 FLAGS = ("free", "anonymous", "barrier_free", "open_24_7")
 POINT = re.compile(r"^\s*(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 # Germany's bounding box with a margin: a point outside cannot be "near" a German district.
@@ -118,8 +118,7 @@ def codes() -> Codes:
 def forget_codes() -> None:
     """Re-read the reference codes (after reference data changed; tests)."""
     codes.cache_clear()
-    _postcodes.cache_clear()
-    _town.cache_clear()
+    geo.forget()
 
 
 @dataclass(frozen=True)
@@ -279,11 +278,11 @@ def _slugs(params, name: str, known: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _flag(params, name: str) -> bool:
-    value = _single(params, name).lower()
-    if value in TRUE_VALUES:
-        return True
-    if value in FALSE_VALUES or value == "":
-        return False
+    value = _single(params, name)
+    try:
+        return bool(parse_bool(value))
+    except ValueError:
+        pass
     raise QueryError(_("%(value)s ist kein Ja/Nein-Wert; bitte 1 oder 0 angeben"), name, value=_quote(value))
 
 
@@ -301,43 +300,12 @@ def _int(params, name: str, default: int, low: int, high: int) -> int:
     return value
 
 
-@lru_cache(maxsize=1)
-def _postcodes() -> dict[str, Located]:
-    """The whole postcode gazetteer in memory (8,300 rows, read once per process): a
-    search names a postcode in most requests, and one lookup was three queries."""
-    districts: dict[int, list[str]] = {}
-    for pc_id, ags in PostalCode.districts.through.objects.values_list("postalcode_id", "district__ags"):
-        districts.setdefault(pc_id, []).append(ags)
-    return {
-        code: Located(lat, lng, primary, tuple(sorted(districts.get(pk, ()))), code)
-        for pk, code, lat, lng, primary in PostalCode.objects.values_list("id", "code", "lat", "lng", "primary_district__ags")
-    }
-
-
-def _postcode(code: str) -> Located | None:
-    return _postcodes().get(code)
-
-
-@lru_cache(maxsize=5000)
-def _town(name: str, state: str) -> Located | AmbiguousPlace | None:
-    try:
-        return town_lookup(name, state_code=state or None)
-    except AmbiguousPlace as exc:
-        return exc
-
-
 def _nearest_postcode(lat: float, lng: float) -> Located:
-    """The place of a point: the postcode whose centre is nearest (the gazetteer's grain)."""
-    for box in (0.1, 0.3, 1.0):
-        candidates = list(
-            PostalCode.objects.filter(lat__range=(lat - box, lat + box), lng__range=(lng - box * 1.6, lng + box * 1.6))
-            .values_list("code", "lat", "lng")
-        )
-        if candidates:
-            code = min(candidates, key=lambda c: distance_km(lat, lng, c[1], c[2]))[0]
-            located = _postcode(code)
-            return Located(lat, lng, located.district, located.districts, f"{lat:.5f},{lng:.5f}")
-    raise QueryError(_("%(point)s liegt bei keiner deutschen Postleitzahl"), "near", point=f'"{lat:.5f},{lng:.5f}"')
+    """The place of a point: the district(s) of the nearest postcode, at the point itself."""
+    located = geo.gazetteer().nearest_postcode(lat, lng)
+    if located is None:
+        raise QueryError(_("%(point)s liegt bei keiner deutschen Postleitzahl"), "near", point=f'"{lat:.5f},{lng:.5f}"')
+    return Located(lat, lng, located.district, located.districts, f"{lat:.5f},{lng:.5f}")
 
 
 def _resolve_near(raw: str, state: str) -> tuple[str, Located]:
@@ -359,14 +327,17 @@ def _resolve_near(raw: str, state: str) -> tuple[str, Located]:
         if len(raw) != 5:
             raise QueryError(_("%(value)s ist keine Postleitzahl; eine deutsche Postleitzahl hat 5 Ziffern"), "near",
                              value=_quote(raw))
-        located = _postcode(raw)
+        located = geo.gazetteer().postcode(raw)
         if located is None:
             raise QueryError(_("%(value)s ist keine deutsche Postleitzahl"), "near", value=_quote(raw))
         return raw, located
     if "," in raw or not re.search(r"[^\W\d_]", raw):
         raise QueryError(_("%(value)s ist weder eine Postleitzahl noch ein Ort noch ein Punkt „Breite,Länge“"), "near",
                          value=_quote(raw))
-    found = _town(raw, state)
+    try:
+        found = geo.gazetteer().town(raw, state_code=state or None)
+    except AmbiguousPlace as ambiguous:
+        found = ambiguous
     if isinstance(found, AmbiguousPlace):
         raise QueryError(
             _("%(value)s gibt es in %(count)s Kreisen (%(districts)s); bitte die Postleitzahl angeben"), "near",

@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import meilisearch
 import requests
 from django.conf import settings
 
@@ -173,11 +174,8 @@ def fetch_default_keys(url: str, master: str) -> dict[str, str]:
     The web process only ever holds the search key and the indexer the admin key; the
     master key stays with the process manager.
     """
-    response = requests.get(
-        f"{url}/keys", params={"limit": 100}, headers={"Authorization": f"Bearer {master}"}, timeout=5
-    )
-    response.raise_for_status()
-    by_name = {item.get("name"): item["key"] for item in response.json()["results"]}
+    keys = meilisearch.Client(url, master, timeout=5).get_keys({"limit": 100}).results
+    by_name = {key.name: key.key for key in keys}
     missing = [name for name in KEY_NAMES.values() if name not in by_name]
     if missing:
         raise RuntimeError(f"Meilisearch has no {', '.join(missing)}; was the master key rotated?")

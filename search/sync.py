@@ -1,12 +1,13 @@
 """After-commit index sync that loses nothing (issue 5, DESIGN.md "Architecture").
 
-    contacts_changed(ids)      # inside the transaction that changed the contacts
-
-writes one `IndexQueue` row per id in that same transaction and registers an on-commit
-push. The push reads the queue (these rows and any older ones that are due), builds the
-documents from the committed database state, upserts active contacts and deletes inactive
-or deleted ones in batches, waits for Meilisearch to report each task, and only then
-deletes the rows it applied. So:
+Every write to contacts ends in directory.services.contacts_touched, which sends
+`contacts_changed` inside the writer's transaction. `contacts_queue` (connected in
+search/apps.py) writes one `IndexQueue` row per id in that same transaction and, once per
+transaction, an on-commit push. The push reads the queue (these rows and any older ones
+that are due), builds the documents from the committed database state (the one builder,
+search/documents.py), upserts active contacts and deletes inactive or deleted ones in
+batches, waits for Meilisearch to report each task, and only then deletes the rows it
+applied. So:
 
 - a rolled-back transaction leaves no rows and pushes nothing;
 - if Meilisearch is down, the rows stay; a background drainer thread in this process
@@ -33,11 +34,10 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Protocol
 
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection, transaction
@@ -47,7 +47,8 @@ from django.utils import timezone
 from search import client
 from search.cache import bump_generation
 from search.client import MeiliError, MeiliUnavailable
-from search.index import documents, index_settings
+from search.documents import documents
+from search.index import index_settings
 from search.models import IndexQueue
 
 logger = logging.getLogger(__name__)
@@ -68,54 +69,38 @@ class PushReport:
         return not self.failed and not self.unavailable
 
 
-class PreparedDocuments(Protocol):
-    """Documents a caller can build from data it holds in memory (an import's plan)."""
+class _Transaction(threading.local):
+    """The queue row (id, queued_at) that marks this thread's open transaction as having
+    its push registered (see contacts_queue). The time goes with the id: SQLite reuses the
+    ids of rolled-back rows."""
 
-    ids: set[int]  # the contacts it can build; contacts_changed may remove some
-
-    def build(self, ids: list[int]) -> list[dict]: ...
-
-
-class _PreparedPush:
-    """The on-commit push of a transaction that handed in prepared documents (see
-    contacts_changed). Kept in Django's on-commit list, so a rollback discards it.
-
-    `queued` holds, per prepared contact, the queue rows that were there when the
-    transaction queued it (its own and any committed before). A prepared document is used
-    only while the contact's queue rows are still exactly these: a row added since means a
-    later commit changed the contact, a row gone means another push has already sent a
-    document at least as new; either way the push reads the contact from the database."""
-
-    def __init__(self, documents: PreparedDocuments, queued: dict[int, set[int]]):
-        self.documents = documents
-        self.queued = queued
-
-    def __call__(self) -> None:
-        try:
-            _push_after_commit(self)
-        finally:
-            close = getattr(self.documents, "close", None)
-            if close is not None:
-                close()  # e.g. an import's child processes, if the push stopped early
+    marker: tuple[int, object] | None = None
 
 
-def contacts_changed(contact_ids: Iterable[int], *, documents: PreparedDocuments | None = None) -> None:
-    """Queue these contacts for the index; call inside the transaction that changed them.
+_open = _Transaction()
 
-    `documents` may build the final documents of some of these contacts from data the
-    caller holds in memory: the push after commit then builds them batch by batch from
-    there instead of reading the contacts back, so Meilisearch indexes one batch while
-    the next is built. They must be what search.index.documents would build from the
-    committed state; a later contacts_changed in the same transaction for one of them
-    takes it out of `documents.ids` again.
-    """
-    ids = sorted({int(pk) for pk in contact_ids if pk is not None})
+
+def contacts_queue(sender=None, *, ids: list[int], **kwargs) -> None:
+    """Queue these contacts for the index, in the caller's transaction, and push once after
+    its commit (the receiver of directory.services.contacts_changed)."""
     if not ids:
         return
-    for *_, hook, _robust in connection.run_on_commit:
-        if isinstance(hook, _PreparedPush):
-            hook.documents.ids.difference_update(ids)
-    now = IndexQueue._meta.get_field("queued_at").get_db_prep_save(timezone.now(), connection)
+    stamp = queue_write(ids)
+    if transaction.get_autocommit():
+        _push_after_commit()  # no transaction: the rows are committed already
+    elif not _push_registered():
+        # One push per transaction, however many writes it made (an admin save touches a
+        # contact, its relations and phones ~10 times). The marker is this transaction's
+        # own row: a rolled-back transaction takes it away, and the next one registers anew.
+        marker = IndexQueue.objects.filter(contact_id=ids[0], queued_at=stamp).order_by("-id").values_list("id", flat=True).first()
+        _open.marker = (marker, stamp)
+        transaction.on_commit(_push_after_commit, robust=True)
+
+
+def queue_write(ids: list[int]):
+    """One queue row per contact id, in the caller's transaction; returns their queued_at."""
+    stamp = timezone.now()
+    now = IndexQueue._meta.get_field("queued_at").get_db_prep_save(stamp, connection)
     # Plain executemany, not bulk_create: a 20,000-row import queues 20,000 rows, and
     # building model instances and SQL per row took seconds (issue 4 benchmark).
     quote = connection.ops.quote_name
@@ -124,35 +109,19 @@ def contacts_changed(contact_ids: Iterable[int], *, documents: PreparedDocuments
     with connection.cursor() as cursor:
         for start in range(0, len(ids), 5000):
             cursor.executemany(sql, [(pk, now) for pk in ids[start : start + 5000]])
-    if documents is not None and documents.ids:
-        transaction.on_commit(_PreparedPush(documents, _queue_rows(documents.ids)), robust=True)
-    else:
-        transaction.on_commit(_push_after_commit, robust=True)
+    return stamp
 
 
-def _queue_rows(contact_ids: Iterable[int]) -> dict[int, set[int]]:
-    """The queue rows of these contacts, as this transaction sees them."""
-    ids = sorted(contact_ids)
-    rows: dict[int, set[int]] = {}
-    if not ids:
-        return rows
-    if len(ids) * 2 >= ids[-1] - ids[0] + 1:
-        # Dense, as an import's new contacts are: one range query (a third of the time of
-        # IN lists for 20,000 ids), the few rows of other contacts in the range dropped.
-        wanted = set(ids)
-        chunks = [IndexQueue.objects.filter(contact_id__range=(ids[0], ids[-1]))]
-    else:  # IN lists of at most 5,000: SQLite limits the parameters of one query
-        wanted = None
-        chunks = [IndexQueue.objects.filter(contact_id__in=ids[i : i + 5000]) for i in range(0, len(ids), 5000)]
-    for chunk in chunks:
-        for row_id, contact_id in chunk.values_list("id", "contact_id"):
-            if wanted is None or contact_id in wanted:
-                rows.setdefault(contact_id, set()).add(row_id)
-    return rows
+def _push_registered() -> bool:
+    if _open.marker is None:
+        return False
+    marker, stamp = _open.marker
+    return IndexQueue.objects.filter(pk=marker, queued_at=stamp).exists()
 
 
-def _push_after_commit(prepared: _PreparedPush | None = None) -> None:
-    report = push_pending(prepared=prepared)
+def _push_after_commit() -> None:
+    _open.marker = None
+    report = push_pending()
     if not report.ok:
         ensure_drainer()
 
@@ -213,15 +182,9 @@ def ensure_index(uid: str | None = None) -> bool:
     uid = uid or index_uid()
     if uid in _ensured:
         return False
-    try:
-        client.call("GET", f"/indexes/{uid}", admin=True, timeout=10)
-        created = False
-    except MeiliError as exc:
-        if exc.code != "index_not_found":
-            raise
-        client.run_task("POST", "/indexes", json={"uid": uid, "primaryKey": "id"})
-        client.run_task("PATCH", f"/indexes/{uid}/settings", json=index_settings())
-        created = True
+    created = not client.index_exists(uid)
+    if created:
+        client.index_create(uid, index_settings())
     _ensured.add(uid)
     return created
 
@@ -234,7 +197,7 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(2 ** max(attempts, 0), MAX_BACKOFF))
 
 
-def push_pending(*, include_not_due: bool = False, prepared: _PreparedPush | None = None) -> PushReport:
+def push_pending(*, include_not_due: bool = False) -> PushReport:
     """Apply every due queue row to the index. Never raises for Meilisearch trouble.
 
     Upserts are sent batch after batch without waiting in between, then waited for once at
@@ -256,10 +219,7 @@ def push_pending(*, include_not_due: bool = False, prepared: _PreparedPush | Non
                 due = IndexQueue.objects.filter(id__gt=floor, id__lte=ceiling)
                 if not include_not_due:
                     due = due.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now()))
-                # Prepared documents (an import's) are in memory already: bigger batches, fewer
-                # round trips. Documents read back from the database stay at BATCH per chunk.
-                limit = BATCH * 5 if prepared is not None and prepared.documents.ids else BATCH
-                rows = list(due.order_by("id").values_list("id", "contact_id")[:limit])
+                rows = list(due.order_by("id").values_list("id", "contact_id")[:BATCH])
                 if not rows:
                     break
                 floor = rows[-1][0]
@@ -272,7 +232,7 @@ def push_pending(*, include_not_due: bool = False, prepared: _PreparedPush | Non
                 for row_id, contact_id in rows:
                     by_contact.setdefault(contact_id, []).append(row_id)
                 try:
-                    _apply(by_contact, report, sent, prepared)
+                    _apply(by_contact, report, sent)
                 except MeiliUnavailable as exc:
                     _postpone([r[0] for r in rows], sent, exc, report)
                     return report
@@ -291,35 +251,27 @@ def _postpone(row_ids: list[int], sent: list, exc: Exception, report: PushReport
     logger.warning("index sync postponed, %d queued changes wait: %s", IndexQueue.objects.count(), exc)
 
 
-def _apply(by_contact: dict[int, list[int]], report: PushReport, sent: list | None, prepared: _PreparedPush | None) -> None:
+def _apply(by_contact: dict[int, list[int]], report: PushReport, sent: list | None) -> None:
     """Build and enqueue the documents of one batch; the caller holds push_lock. The upsert
     task goes on `sent`, to be waited for later; without `sent` it is waited for here."""
     uid = index_uid()
-    ready = []
-    if prepared is not None and prepared.documents.ids:
-        known = [pk for pk in by_contact if pk in prepared.documents.ids]
-        current = _queue_rows(known) if known else {}
-        unchanged = [pk for pk in known if current.get(pk) == prepared.queued.get(pk)]
-        ready = prepared.documents.build(unchanged) if unchanged else []
-    built = {doc["id"] for doc in ready}
-    rest = [pk for pk in by_contact if pk not in built]
-    docs = ready + [doc for chunk in documents(rest, chunk=BATCH) for doc in chunk] if rest else ready
+    docs = [doc for chunk in documents(list(by_contact), chunk=BATCH) for doc in chunk]
     active = {doc["id"] for doc in docs}
     gone = sorted(set(by_contact) - active)
     if gone:
         # Deleting an id that is not in the index succeeds: idempotent.
-        client.run_task("POST", f"/indexes/{uid}/documents/delete-batch", json=gone)
+        client.documents_delete(uid, gone)
         report.deleted += len(gone)
         _done([row for pk in gone for row in by_contact[pk]])
     if docs and sent is None:
         _upsert(uid, docs, by_contact, report)
     elif docs:
         try:
-            enqueued = client.call("POST", f"/indexes/{uid}/documents", admin=True, json=docs, params={"primaryKey": "id"}, timeout=60)
+            task_uid = client.documents_send(uid, docs)
         except MeiliError:
             _upsert(uid, docs, by_contact, report)  # refused at once (e.g. invalid JSON): split
             return
-        sent.append((enqueued["taskUid"], docs, {doc["id"]: by_contact[doc["id"]] for doc in docs}))
+        sent.append((task_uid, docs, {doc["id"]: by_contact[doc["id"]] for doc in docs}))
 
 
 def _settle(sent: list, report: PushReport) -> None:
@@ -331,7 +283,7 @@ def _settle(sent: list, report: PushReport) -> None:
             client.wait_for_task(task_uid)
         except MeiliError:
             with push_lock():
-                _apply(by_contact, report, None, None)
+                _apply(by_contact, report, None)
             sent.pop(0)
             continue
         sent.pop(0)
@@ -341,7 +293,7 @@ def _settle(sent: list, report: PushReport) -> None:
 
 def _upsert(uid: str, docs: list[dict], by_contact: dict[int, list[int]], report: PushReport) -> None:
     try:
-        client.run_task("POST", f"/indexes/{uid}/documents", json=docs, params={"primaryKey": "id"})
+        client.wait_for_task(client.documents_send(uid, docs))
     except MeiliError as exc:
         if len(docs) > 1:
             # One bad document fails the whole task (MEILISEARCH.md §2, e.g. a broken _geo):

@@ -96,3 +96,11 @@ def browser():
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(autouse=True)
+def tasks_run_at_once(settings):
+    """Background imports run inside the request that queued them (django-tasks' immediate
+    backend), so that a test reads the finished run at its status URL. The worker itself,
+    its database backend and its recovery are tested in tests/production/test_import_worker.py."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -10,10 +10,10 @@ from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from directory.models import (
-    Channel, Contact, ContactKind, District, IncidentType, Organisation, Phone, Scope, Source, State, TargetGroup,
-)
-from directory.services import contact_unique_slug
+from directory.models import District, Organisation, Scope, Source
+from tests.factories import make_contact
+
+__all__ = ["make_contact", "token_client"]
 
 
 @pytest.fixture(autouse=True)
@@ -37,26 +37,12 @@ def client():
     return APIClient()
 
 
-def make_contact(*, name, scope, kinds=(), incidents=(), targets=(), states=(), districts=(), phones=(), **fields):
-    fields.setdefault("slug", contact_unique_slug(name=name))
-    contact = Contact.objects.create(name=name, scope=scope, **fields)
-    contact.kinds.set(ContactKind.objects.filter(slug__in=kinds))
-    contact.incident_types.set(IncidentType.objects.filter(slug__in=incidents))
-    contact.target_groups.set(TargetGroup.objects.filter(slug__in=targets))
-    contact.channels.set(Channel.objects.filter(slug__in=["phone"]))
-    contact.states.set(State.objects.filter(code__in=states))
-    contact.districts.set(District.objects.filter(ags__in=districts))
-    for position, (label, number) in enumerate(phones):
-        Phone.objects.create(contact=contact, label=label, number=number, position=position)
-    return contact
-
-
 @pytest.fixture
 def contacts(db):
     source = Source.objects.create(slug="partner", name="Partner")
     ring = Organisation.objects.create(name="Weißer Ring e. V.", slug="weisser-ring", website="https://weisser-ring.de")
     munich = make_contact(
-        name="Opferberatung München", scope=Scope.DISTRICT, kinds=["victim_support"], incidents=["threat", "insult"],
+        name="Opferberatung München", channels=["phone"], scope=Scope.DISTRICT, kinds=["victim_support"], incidents=["threat", "insult"],
         targets=["officials"], districts=["09162"], organisation=ring, street="Marienplatz 8", postcode="80331",
         town="München", lat=48.137, lng=11.575, district=District.objects.get(ags="09162"),
         phones=[("Beratung", "+498912345678")], email="muenchen@example.org", website="https://example.org/muc",
@@ -65,19 +51,20 @@ def contacts(db):
         description_de="Beratung nach Bedrohung", description_en="Counselling after threats",
     )
     bavaria = make_contact(
-        name="Landeskriminalamt Bayern Staatsschutz", scope=Scope.STATE, kinds=["state_security"], incidents=["threat"],
+        name="Landeskriminalamt Bayern Staatsschutz", channels=["phone"], targets=(), scope=Scope.STATE, kinds=["state_security"], incidents=["threat"],
         states=["BY"], phones=[("Zentrale", "+49891212-0".replace("-", ""))], source=source, external_id="B1",
     )
     thuringia = make_contact(
-        name="ezra Thüringen", scope=Scope.STATE, kinds=["victim_support"], incidents=["threat", "online_hate"],
+        name="ezra Thüringen", channels=["phone"], targets=(), scope=Scope.STATE, kinds=["victim_support"], incidents=["threat", "online_hate"],
         states=["TH"], source=source, external_id="T1", description_de="=HYPERLINK(\"http://evil\")",
     )
     national = make_contact(
-        name="Hilfetelefon Hass im Netz", scope=Scope.NATIONAL, kinds=["reporting_office"],
+        name="Hilfetelefon Hass im Netz", channels=["phone"], scope=Scope.NATIONAL, kinds=["reporting_office"],
         incidents=["online_hate", "insult"], targets=["everyone"], phones=[("Hotline", "116006")], open_24_7=True,
         source=source, external_id="N1",
     )
-    inactive = make_contact(name="Alte Stelle", scope=Scope.NATIONAL, kinds=["legal"], active=False)
+    inactive = make_contact(name="Alte Stelle", scope=Scope.NATIONAL, kinds=["legal"], incidents=(), targets=(),
+                            channels=["phone"], active=False)
     return {"munich": munich, "bavaria": bavaria, "thuringia": thuringia, "national": national, "inactive": inactive}
 
 

@@ -12,7 +12,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def association(contacts):
     return make_contact(name="Gemeinde- und Städtebund Thüringen", scope=Scope.STATE, kinds=["municipal_association"],
-                        states=["TH"], all_incidents=True, source_url="https://gstb-thueringen.de", source_date="2025-03")
+                        states=["TH"], incidents=(), targets=(), all_incidents=True, source_url="https://gstb-thueringen.de",
+                        source_date="2025-03")
 
 
 def test_the_contact_api_says_it_and_finds_it_for_any_incident(client, association):

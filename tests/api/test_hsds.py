@@ -149,7 +149,7 @@ def test_unknown_ids_are_404_error_bodies(client, contacts):
 def test_the_demo_directory_validates_as_hsds(client):
     """Every demo contact (public facts, as imported) as a full HSDS service, organization
     and service_at_location, validated against the compiled schemas."""
-    from directory.demo import demo_load
+    from importers.demo import demo_load
 
     demo_load()
     total = Contact.objects.filter(active=True).count()

@@ -20,6 +20,17 @@ def upload(data=GOOD, name="partner.csv", **fields):
     return {"file": SimpleUploadedFile(name, data, content_type="text/csv"), "source": "api-partner", **fields}
 
 
+def submit(client, data=GOOD, headers=None, **fields):
+    """POST an upload: 202 at once with the run's status URL; the run as that URL shows it
+    (the tests' task backend has done it by then, tests/conftest.py)."""
+    response = client.post("/api/v1/imports/", upload(data, **fields), format="multipart", **(headers or {}))
+    assert response.status_code == 202, response.json()
+    body = response.json()
+    assert body["status"] == "queued" and response["Location"] == body["status_url"]
+    assert body["status_url"].endswith(f"/api/v1/imports/{body['id']}/")
+    return client.get(body["status_url"]).json()
+
+
 def test_no_token_is_a_401_error_body(client):
     response = client.post("/api/v1/imports/", upload(), format="multipart")
     assert response.status_code == 401
@@ -46,9 +57,9 @@ def test_a_token_without_the_permission_is_a_403(bob):
 
 def test_a_dry_run_reports_and_writes_nothing(alice):
     _, key = alice
-    response = token_client(key).post("/api/v1/imports/", upload(), format="multipart")
-    assert response.status_code == 200
-    report = response.json()
+    run = submit(token_client(key))
+    assert run["status"] == "previewed"
+    report = run["report"]
     assert report["dry_run"] is True and report["applied"] is False
     assert report["counts"]["created"] == 1
     assert not Contact.objects.filter(name="Beratungsstelle Erfurt").exists()
@@ -57,8 +68,7 @@ def test_a_dry_run_reports_and_writes_nothing(alice):
 def test_a_real_import_creates_and_is_recorded_in_the_history(alice):
     user, key = alice
     client = token_client(key)
-    response = client.post("/api/v1/imports/", upload(dry_run="false"), format="multipart")
-    assert response.status_code == 201, response.json()
+    assert submit(client, dry_run="false")["status"] == "applied"
     assert Contact.objects.filter(name="Beratungsstelle Erfurt", source__slug="api-partner").exists()
     history = client.get("/api/v1/imports/").json()
     assert history["count"] == 1
@@ -68,23 +78,31 @@ def test_a_real_import_creates_and_is_recorded_in_the_history(alice):
     assert detail["report"]["counts"]["created"] == 1
 
 
-def test_a_refused_file_is_a_400_with_the_report(alice):
+def test_a_refused_file_is_a_rejected_run_with_the_report(alice):
     _, key = alice
-    response = token_client(key).post("/api/v1/imports/", upload(BAD, dry_run="false"), format="multipart")
-    assert response.status_code == 400
-    body = response.json()
-    assert body["error"]["code"] == "import_rejected"
-    assert "no_such_kind" in body["error"]["message"]
-    assert body["report"]["errors"][0]["row"] == 2
+    run = submit(token_client(key), BAD, dry_run="false")
+    assert run["status"] == "rejected"
+    assert "no_such_kind" in run["report"]["errors"][0]["message"]
+    assert run["report"]["errors"][0]["row"] == 2 and run["errors"] == run["report"]["errors"]
     assert not Contact.objects.filter(name="Stelle").exists()
+
+
+def test_a_wrong_source_name_or_mapping_is_refused_before_queueing(alice):
+    _, key = alice
+    client = token_client(key)
+    response = client.post("/api/v1/imports/", {**upload(), "source": "Weißer Ring"}, format="multipart")
+    assert response.status_code == 400 and response.json()["error"]["field"] == "source"
+    response = client.post("/api/v1/imports/", upload(mapping='{"Name": "nonsense"}'), format="multipart")
+    assert response.status_code == 400 and response.json()["error"]["field"] == "mapping"
+    assert not ImportRun.objects.exists()
 
 
 def test_the_api_reports_in_english_whatever_language_the_client_prefers(alice):
     # The admin and the command speak German first; API clients get one language.
     _, key = alice
     client = token_client(key)
-    response = client.post("/api/v1/imports/", upload(BAD, dry_run="false"), format="multipart", HTTP_ACCEPT_LANGUAGE="de")
-    message = response.json()["report"]["errors"][0]["message"]
+    run = submit(client, BAD, dry_run="false", headers={"HTTP_ACCEPT_LANGUAGE": "de"})
+    message = run["report"]["errors"][0]["message"]
     assert message.startswith('row 2, column "') and "Zeile" not in message
 
 
@@ -118,7 +136,7 @@ def test_imports_are_never_cors_enabled(alice):
     _, key = alice
     client = token_client(key)
     response = client.post("/api/v1/imports/", upload(), format="multipart", HTTP_ORIGIN="https://partner.example")
-    assert response.status_code == 200
+    assert response.status_code == 202
     assert "Access-Control-Allow-Origin" not in response
     response = client.get("/api/v1/imports/", HTTP_ORIGIN="https://partner.example")
     assert "Access-Control-Allow-Origin" not in response

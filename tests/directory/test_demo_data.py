@@ -6,9 +6,9 @@ import csv
 import pytest
 from django.core.management import call_command
 
-from directory.demo import DEMO_FILE, demo_load
 from directory.models import Contact, District, State
 from directory.reports import network_report
+from importers.demo import DEMO_FILE, demo_load
 from directory.services import coverage_errors
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@
 
 import pytest
 
-from directory.geo import AmbiguousPlace, town_keys, town_lookup
+from directory.geo import AmbiguousPlace, gazetteer, town_keys
 from importers.geocoders import GazetteerGeocoder
 
 pytestmark = pytest.mark.django_db
@@ -14,17 +14,15 @@ pytestmark = pytest.mark.django_db
     ("Frankfurt am Main", "", "06412"),  # a name GeoNames holds as written is taken as written
 ])
 def test_a_town_is_found_as_sources_write_it(reference, name, state, district):
-    assert town_lookup(name, state_code=state or None).district == district
-    memory = GazetteerGeocoder()
-    memory.preload_towns()
-    assert memory.geocode({"city": name, "state": state}).raw["district"] == district
+    assert gazetteer().town(name, state_code=state or None).district == district
+    assert GazetteerGeocoder().geocode({"city": name, "state": state}).raw["district"] == district
 
 
 def test_a_name_split_between_districts_stays_ambiguous(reference):
     with pytest.raises(AmbiguousPlace):  # 14 of its 16 places: not nearly all
-        town_lookup("Münster")
+        gazetteer().town("Münster")
     with pytest.raises(AmbiguousPlace):  # six villages, none with most of the places
-        town_lookup("Hausen")
+        gazetteer().town("Hausen")
 
 
 def test_the_keys_go_from_exact_to_loose():

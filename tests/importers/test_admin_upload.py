@@ -20,7 +20,16 @@ UPLOAD, CONFIRM = "/admin/importers/importrun/upload/", "/admin/importers/import
 
 
 def upload(client, data, **fields):
-    return client.post(UPLOAD, {"file": SimpleUploadedFile("liste.csv", data), "source": "partner", **fields})
+    """The upload answers at once with the run's progress page (the tests' task backend has
+    done the run by the time it is followed, tests/conftest.py)."""
+    response = client.post(UPLOAD, {"file": SimpleUploadedFile("liste.csv", data), "source": "partner", **fields})
+    assert response.status_code == 302 and response["Location"].endswith("/progress/"), response
+    return client.get(response["Location"])
+
+
+def confirm(client, data, **kwargs):
+    response = client.post(CONFIRM, data)
+    return client.get(response["Location"], **kwargs) if response.status_code == 302 else response
 
 
 def test_upload_shows_the_dry_run_diff_and_changes_nothing(admin_client):
@@ -39,7 +48,7 @@ def test_upload_shows_the_dry_run_diff_and_changes_nothing(admin_client):
 def test_confirm_imports_exactly_the_previewed_file(admin_client):
     upload(admin_client, csv_bytes([ERFURT, MUNICH]))
     preview = ImportRun.objects.get(dry_run=True)
-    response = admin_client.post(CONFIRM, {"run": preview.pk, "sha256": preview.sha256})
+    response = confirm(admin_client, {"run": preview.pk, "sha256": preview.sha256})
     assert "Import abgeschlossen" in response.content.decode()
     assert Contact.objects.count() == 2
     preview.refresh_from_db()
@@ -63,7 +72,7 @@ def test_confirm_refuses_when_the_directory_changed_since_the_preview(admin_clie
     upload(admin_client, csv_bytes([ERFURT, MUNICH]))
     preview = ImportRun.objects.get(dry_run=True)
     run(csv_bytes([ERFURT]))  # someone else imported meanwhile
-    response = admin_client.post(CONFIRM, {"run": preview.pk, "sha256": preview.sha256})
+    response = confirm(admin_client, {"run": preview.pk, "sha256": preview.sha256})
     # The page speaks the admin's language: German by default (no Accept-Language).
     assert "das Verzeichnis hat sich seit dem Probelauf geändert; bitte den Probelauf wiederholen" in response.content.decode()
     assert Contact.objects.count() == 1
@@ -92,15 +101,48 @@ def test_upload_needs_contact_permissions(client, django_user_model):
     assert client.get(UPLOAD).status_code == 403
 
 
+def test_the_upload_answers_at_once_and_its_page_refreshes_until_the_worker_is_done(admin_client, settings):
+    """With the database task backend and no worker yet: the upload is stored and queued,
+    its page says so and refreshes itself; once the worker has run it, the plan shows."""
+    from importers.tasks import import_file
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    response = admin_client.post(UPLOAD, {"file": SimpleUploadedFile("liste.csv", csv_bytes([ERFURT, MUNICH])), "source": "partner"})
+    assert response.status_code == 302
+    queued = ImportRun.objects.get()
+    assert queued.status == "queued" and bytes(queued.upload) == csv_bytes([ERFURT, MUNICH])
+    page = admin_client.get(response["Location"]).content.decode()
+    assert '<meta http-equiv="refresh" content="1">' in page and "Die Datei wartet auf die Bearbeitung" in page
+    assert not Contact.objects.exists()
+    import_file.call(queued.pk)  # what the worker does with the task (tests/production/test_import_worker.py runs one)
+    page = admin_client.get(response["Location"]).content.decode()
+    assert "Probelauf: so würde importiert" in page and 'http-equiv="refresh"' not in page
+    assert "Jetzt importieren" in page
+
+
+def test_a_running_import_shows_its_progress(admin_client):
+    queued = ImportRun.objects.create(filename="liste.csv", source_slug="partner", status="running", phase="checking",
+                                      progress_done=500, progress_total=2000, via="admin")
+    page = admin_client.get(f"/admin/importers/importrun/{queued.pk}/progress/").content.decode()
+    assert "Zeilen geprüft: 500 von 2000" in page and '<progress max="2000" value="500">' in page
+
+
+def test_a_failed_import_says_why_and_offers_a_new_upload(admin_client):
+    failed = ImportRun.objects.create(filename="liste.csv", source_slug="partner", status="failed", via="admin",
+                                      failure="der Import wurde 3-mal abgebrochen")
+    page = admin_client.get(f"/admin/importers/importrun/{failed.pk}/progress/").content.decode()
+    assert "Import abgebrochen" in page and "der Import wurde 3-mal abgebrochen" in page and 'http-equiv="refresh"' not in page
+
+
 # --- issue 17: the upload's size first, bytes only for a preview that can be confirmed ----
 
 
 def test_an_oversized_file_is_refused_before_it_is_read_and_nothing_is_kept(admin_client, settings):
     settings.IMPORT_MAX_BYTES = 1000
     data = csv_bytes([ERFURT] * 20)
-    response = upload(admin_client, data)
+    response = admin_client.post(UPLOAD, {"file": SimpleUploadedFile("liste.csv", data), "source": "partner"})
     body = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 200  # the form again, with the reason
     assert f"Die Datei hat {len(data):,} Bytes; erlaubt sind höchstens 1,000 Bytes (IMPORT_MAX_BYTES)".replace(",", ".") in body
     assert not ImportRun.objects.exists()
 
@@ -120,15 +162,17 @@ def test_unconfirmed_previews_lose_their_bytes_after_the_set_time(admin_client, 
     settings.IMPORT_PREVIEW_HOURS = 24
     upload(admin_client, csv_bytes([ERFURT]))
     old = ImportRun.objects.get()
-    assert old.upload is not None
+    assert old.status == "previewed" and old.upload is not None
     ImportRun.objects.filter(pk=old.pk).update(started_at=timezone.now() - timedelta(hours=25))
     upload(admin_client, csv_bytes([MUNICH]))  # any later upload clears the expired ones
     old.refresh_from_db()
     assert old.upload is None
     fresh = ImportRun.objects.exclude(pk=old.pk).get()
     assert fresh.upload is not None
-    # An expired preview cannot be confirmed, even before anything cleared it.
+    # An expired preview offers no confirmation and cannot be confirmed, even before
+    # anything cleared its bytes.
     ImportRun.objects.filter(pk=fresh.pk).update(started_at=timezone.now() - timedelta(hours=25))
+    assert "Jetzt importieren" not in admin_client.get(f"/admin/importers/importrun/{fresh.pk}/progress/").content.decode()
     response = admin_client.post(CONFIRM, {"run": fresh.pk, "sha256": fresh.sha256}, follow=True)
     assert "bereits bestätigt oder ist abgelaufen" in response.content.decode()
     assert not Contact.objects.exists()

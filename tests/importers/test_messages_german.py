@@ -16,11 +16,11 @@ from django.utils import translation
 
 from directory.models import District, Scope, State
 from directory.services import COVERAGE_REASONS, coverage_errors
-from importers import forked, validate
+from importers import validate
 from importers.readers import table_read
 from importers.validate import rows_validate
 from tests.importers.conftest import ERFURT, HEADER, MUNICH, csv_bytes, row, run
-from tests.importers.test_parallel_import import _spy_children
+from tests.importers.test_parallel_import import spy_pool
 
 pytestmark = pytest.mark.django_db
 
@@ -101,15 +101,14 @@ def test_every_coverage_reason_has_a_german_text():
         assert all(translation.gettext(german) == english for english, german in COVERAGE_REASONS.items())
 
 
-def test_rows_checked_in_a_forked_child_are_reported_in_german(monkeypatch):
-    monkeypatch.setattr(validate, "DEAL", 1)  # rows 2-7 checked here, rows 8-9 in the child
-    children = _spy_children(monkeypatch, forked)
+def test_rows_checked_in_the_pool_are_reported_in_german(monkeypatch):
+    monkeypatch.setattr(validate, "DEAL", 1)  # runs of one row, dealt between this process and the pool
+    submitted = spy_pool(monkeypatch)
     bad = [row(source_id=f"r{i}", name=f"Stelle {i}", scope="national", email=f"kein{i}@") for i in range(8)]
     table = table_read(csv_bytes(bad, header=HEADER + ["organisation"]), "contacts.csv")
     with override_settings(IMPORT_PARALLEL_MIN_ROWS=2, IMPORT_PARALLEL_PROCESSES=2):
-        assert forked.processes(len(table.rows)) == 2
         messages = [e.message for e in rows_validate(table).errors]
-    assert len(children) == 1 and children[0].received == children[0].end == 8  # the child checked its rows
+    assert submitted == [[6], [7]]  # rows 8 and 9 were checked in the pool
     assert messages == [f'Zeile {i + 2}, Spalte "email": "kein{i}@" ist keine E-Mail-Adresse' for i in range(8)]
 
 
@@ -128,13 +127,16 @@ def test_file_errors_are_german_with_german_number_grouping(settings):
 
 def test_the_admin_preview_shows_german_errors_to_a_german_admin(admin_client, settings):
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    # The worker writes the messages in the language of the admin who uploaded the file.
     upload = {"file": SimpleUploadedFile("liste.csv", csv_bytes(BAD)), "source": "partner"}
-    body = admin_client.post("/admin/importers/importrun/upload/", upload).content.decode().replace("&quot;", '"')
+    response = admin_client.post("/admin/importers/importrun/upload/", upload)
+    body = admin_client.get(response["Location"]).content.decode().replace("&quot;", '"')
     assert "Nicht importiert: die Datei hat Fehler" in body
     for message in GERMAN:
         assert f"<li>{message}</li>" in body
     upload = {"file": SimpleUploadedFile("liste.csv", csv_bytes(BAD)), "source": "partner"}
-    body = admin_client.post("/admin/importers/importrun/upload/", upload, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    response = admin_client.post("/admin/importers/importrun/upload/", upload, HTTP_ACCEPT_LANGUAGE="en")
+    body = admin_client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f"<li>{ENGLISH[0]}</li>" in body.replace("&quot;", '"')
 
 

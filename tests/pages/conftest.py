@@ -14,21 +14,11 @@ from urllib.parse import urlsplit
 import pytest
 from django.db import transaction
 
-from directory.models import (
-    Contact,
-    ContactKind,
-    ContactSlugHistory,
-    District,
-    IncidentType,
-    Organisation,
-    Phone,
-    Source,
-    State,
-    TargetGroup,
-)
+from directory.models import ContactSlugHistory, District, Organisation, Source
 from search import client
 from search.engine import reset_fallback
 from search.sync import ensure_index, forget_ensured, index_uid
+from tests.factories import make_contact
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "tools" / "node_modules" / "axe-core" / "axe.min.js"
@@ -109,20 +99,6 @@ def visit(browser, live_server, site):
         v.close()
 
 
-def _phone(contact, number, label=""):
-    Phone.objects.create(contact=contact, number=number, label=label)
-
-
-def _contact(slug, name, *, scope, kinds, incidents, states=(), districts=(), **fields):
-    contact = Contact.objects.create(slug=slug, name=name, scope=scope, **fields)
-    contact.kinds.set(ContactKind.objects.filter(slug__in=kinds))
-    contact.incident_types.set(IncidentType.objects.filter(slug__in=incidents))
-    contact.states.set(State.objects.filter(code__in=states))
-    contact.districts.set(District.objects.filter(ags__in=districts))
-    contact.target_groups.set(TargetGroup.objects.filter(slug="officials"))
-    return contact
-
-
 @pytest.fixture
 def site(reference, transactional_db):
     """Contacts for Erfurt (district 16051, Thüringen): local, state-wide, nationwide, and a
@@ -130,34 +106,32 @@ def site(reference, transactional_db):
     reset_fallback()
     forget_ensured()
     ensure_index()
-    client.run_task("DELETE", f"/indexes/{index_uid()}/documents")
+    client.run("clear the test index", lambda c: c.index(index_uid()).delete_all_documents())
     erfurt = District.objects.get(ags="16051")
     source = Source.objects.create(slug="test-list", name="Testliste Thüringen", url="https://example.org/liste")
     with transaction.atomic():
-        local = _contact(
-            "opferberatung-erfurt", "Opferberatung Erfurt", scope="district", kinds=["victim_support"],
+        local = make_contact(
+            "Opferberatung Erfurt", slug="opferberatung-erfurt", scope="district", kinds=["victim_support"],
             incidents=["threat", "stalking"], districts=["16051"], street="Anger 1", postcode="99084", town="Erfurt",
             lat=50.9778, lng=11.0287, district=erfurt, opening_hours="Mo-Fr 09:00-17:00; PH off",
             email="hilfe@example.org", website="https://example.org/opferberatung",
             organisation=Organisation.objects.create(name="Beratungsverein Thüringen", slug="beratungsverein"),
+            phones=[("Beratung", "+493615551234")],
             source=source, source_url="https://example.org/liste#erfurt", description_de="Beratung nach Bedrohungen.",
             description_en="Counselling after threats.", free_of_charge=True, anonymous=True,
         )
-        _phone(local, "+493615551234", "Beratung")
         ContactSlugHistory.objects.create(slug="opferberatung-erfurt-alt", contact=local)
-        lka = _contact(
-            "lka-thueringen", "Landeskriminalamt Thüringen", scope="state", kinds=["state_security"],
+        lka = make_contact(
+            "Landeskriminalamt Thüringen", slug="lka-thueringen", scope="state", kinds=["state_security"],
             incidents=["threat", "insult"], states=["TH"], online_report_url="https://example.org/lka-melden",
-            source=source, last_verified=dt.date(2025, 3, 14),
+            source=source, last_verified=dt.date(2025, 3, 14), phones=["+493615550000"],
         )
-        _phone(lka, "+493615550000")
-        _contact(
-            "lka-bayern", "Bayerisches Landeskriminalamt", scope="state", kinds=["state_security"],
+        make_contact(
+            "Bayerisches Landeskriminalamt", slug="lka-bayern", scope="state", kinds=["state_security"],
             incidents=["threat"], states=["BY"], source=source,
         )
-        hotline = _contact(
-            "opfer-telefon", "Opfer-Telefon", scope="national", kinds=["victim_support"],
-            incidents=["threat", "insult", "stalking"], open_24_7=True, source=source,
+        hotline = make_contact(
+            "Opfer-Telefon", slug="opfer-telefon", scope="national", kinds=["victim_support"],
+            incidents=["threat", "insult", "stalking"], open_24_7=True, source=source, phones=["116006"],
         )
-        _phone(hotline, "116006")
     return {"local": local, "lka": lka, "hotline": hotline}

@@ -1,4 +1,4 @@
-"""Result cards kept per process (directory/cards.py): a kept card is exactly what
+"""Result cards kept per process (pages/cards.py): a kept card is exactly what
 rendering it again gives, and nothing a card shows can go stale."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 from django.db import transaction
 from django.test import Client
 
-from directory import cards
+from pages import cards
 from directory.models import Contact, IncidentType
 
 PAGE = "/search/?near=99084"

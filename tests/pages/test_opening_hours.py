@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from directory.templatetags.opening import BERLIN, opening_status, regional_holidays
+from pages.templatetags.opening import BERLIN, opening_status, regional_holidays
 
 
 def at(text: str) -> dt.datetime:

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.pages.conftest import _contact
+from tests.factories import make_contact
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def test_codes_redirect_permanently_to_the_canonical_slugs(client):
 
 def test_unknown_contact_is_404_and_inactive_contact_is_410(client):
     assert client.get("/contacts/gibt-es-nicht/").status_code == 404
-    gone = _contact("alte-stelle", "Alte Stelle", scope="national", kinds=["legal"], incidents=[], active=False)
+    gone = make_contact("Alte Stelle", slug="alte-stelle", scope="national", kinds=["legal"], incidents=[], active=False)
     response = client.get(f"/contacts/{gone.slug}/")
     assert response.status_code == 410
     assert "nicht mehr aktiv" in response.content.decode()

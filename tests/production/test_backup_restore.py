@@ -9,7 +9,7 @@ from django.core.management import call_command
 import pytest
 
 from benchmarks.synthetic import synthetic_csv
-from directory.demo import demo_load
+from importers.demo import demo_load
 from directory.models import Contact, ContactSlugHistory, Organisation, Phone, Source
 from importers.models import ImportRun
 from importers.services import import_run

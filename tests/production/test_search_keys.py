@@ -70,7 +70,7 @@ def test_the_indexer_uses_the_admin_key_and_keeps_changes_it_cannot_send(own_mei
     # An indexer given the search key by mistake: Meilisearch refuses, nothing is lost.
     settings.MEILISEARCH_ADMIN_KEY = own_meilisearch.keys["search"]
     forget_search_state()
-    sync.contacts_changed([contact.pk])
+    sync.queue_write([contact.pk])
     report = sync.push_pending()
     assert not report.ok
     assert "invalid_api_key" in report.unavailable

@@ -7,61 +7,21 @@ postcode 06120 (it spans Halle 15002 and the Saalekreis 15088).
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 from django.conf import settings
 
-from directory.models import Contact, ContactKind, District, IncidentType, Organisation, Phone, State, TargetGroup
-from directory.services import contact_unique_slug, coverage_errors
+from directory.models import Contact
 from search import client, engine, query, sync
 from search.indexing import index_rebuild
+from tests.factories import make_contact
 
-_counter = itertools.count(1)
-
+__all__ = ["Cases", "admin_task", "make_contact", "meili_ids", "raw_search", "reindex"]
 
 @pytest.fixture(autouse=True)
 def no_throttle(settings):
     # GET /api/v1/search/ is rate-limited like every public API read; the throttle has its
     # own tests (tests/api), here it would make results depend on how many searches ran.
     settings.API_THROTTLE_READ = ""
-
-
-def make_contact(
-    name: str,
-    *,
-    scope: str,
-    states: tuple[str, ...] = (),
-    districts: tuple[str, ...] = (),
-    kinds: tuple[str, ...] = ("victim_support",),
-    incidents: tuple[str, ...] = ("threat",),
-    targets: tuple[str, ...] = ("officials",),
-    point: tuple[float, float] | None = None,
-    organisation: str = "",
-    phones: tuple[str, ...] = (),
-    **fields,
-) -> Contact:
-    state_objs = list(State.objects.filter(code__in=states))
-    district_objs = list(District.objects.filter(ags__in=districts))
-    assert len(state_objs) == len(states) and len(district_objs) == len(districts), "unknown code in a test case"
-    errors = coverage_errors(scope, state_objs, district_objs)
-    assert not errors, errors
-    org = None
-    if organisation:
-        org, _ = Organisation.objects.get_or_create(name=organisation, defaults={"slug": f"org-{next(_counter)}"})
-    contact = Contact(name=name, scope=scope, organisation=org, **fields)
-    if point:
-        contact.lat, contact.lng = point
-    contact.slug = contact_unique_slug(name=name, town=contact.town)
-    contact.save()
-    contact.states.set(state_objs)
-    contact.districts.set(district_objs)
-    contact.kinds.set(ContactKind.objects.filter(slug__in=kinds))
-    contact.incident_types.set(IncidentType.objects.filter(slug__in=incidents))
-    contact.target_groups.set(TargetGroup.objects.filter(slug__in=targets))
-    for position, number in enumerate(phones):
-        Phone.objects.create(contact=contact, number=number, position=position)
-    return contact
 
 
 class Cases:
@@ -106,6 +66,13 @@ def reindex() -> None:
     """Make the test index hold exactly the active contacts of the (uncommitted) test data."""
     index_rebuild()
     engine.reset_fallback()
+
+
+def admin_task(method: str, path: str, *, json=None) -> dict:
+    """A raw admin call that enqueues a task, waited for: test set-up that puts the index
+    into a state the application's own client would never leave it in."""
+    enqueued = client.call(method, path, admin=True, json=json, timeout=30)
+    return client.wait_for_task(enqueued["taskUid"])
 
 
 def meili_ids(body: dict) -> set[int]:

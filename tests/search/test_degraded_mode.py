@@ -88,7 +88,7 @@ def test_hanging_meilisearch_falls_back_within_the_timeout(indexed, settings):
         client.reset_session()
 
 
-def test_meilisearch_error_falls_back_and_recovers_after_the_pause(indexed, settings):
+def test_a_missing_index_falls_back_and_recovers_after_the_pause(indexed, settings):
     settings.MEILISEARCH_INDEX = "no_such_index"
     assert search(parse_query(QueryDict(""))).degraded
     settings.MEILISEARCH_INDEX = "test_contacts"
@@ -96,6 +96,22 @@ def test_meilisearch_error_falls_back_and_recovers_after_the_pause(indexed, sett
     assert search(parse_query(QueryDict(""))).degraded
     engine.reset_fallback()
     assert not search(parse_query(QueryDict(""))).degraded
+
+
+def test_a_request_meilisearch_refuses_is_our_bug_and_fails_loudly(indexed, monkeypatch):
+    """A filter we built wrong is refused (400 invalid_search_filter): raised, never hidden
+    as "degraded" (issue 18); neither is an exception of our own code."""
+    from search.client import MeiliError
+
+    monkeypatch.setattr(engine, "group_filter", lambda query, group: "scope = (")
+    with pytest.raises(MeiliError) as caught:
+        search(parse_query(QueryDict("")))
+    assert caught.value.code == "invalid_search_filter"
+    monkeypatch.undo()
+    monkeypatch.setattr(engine, "_merged_distribution", lambda results: {}["a bug"])
+    with pytest.raises(KeyError):
+        search(parse_query(QueryDict("state=BY")))
+    assert engine._meili_down_until == 0.0  # neither marked Meilisearch as down
 
 
 def test_api_answers_degraded_instead_of_failing(indexed, settings, client):

@@ -4,9 +4,11 @@ import pytest
 from django.conf import settings
 
 from search import client
-from search.index import compound_parts, documents, index_settings
+from search.documents import documents
+from search.german import compound_parts
+from search.index import index_settings
 
-from .conftest import make_contact, raw_search, reindex
+from .conftest import admin_task, make_contact, raw_search, reindex
 
 NO_TYPOS = "test_contacts_notypo"
 
@@ -33,14 +35,14 @@ def german(db):
 
 @pytest.fixture
 def without_typos(german):
-    client.run_task("DELETE", f"/indexes/{NO_TYPOS}") if _exists(NO_TYPOS) else None
-    client.run_task("POST", "/indexes", json={"uid": NO_TYPOS, "primaryKey": "id"})
-    client.run_task("PATCH", f"/indexes/{NO_TYPOS}/settings",
+    admin_task("DELETE", f"/indexes/{NO_TYPOS}") if _exists(NO_TYPOS) else None
+    admin_task("POST", "/indexes", json={"uid": NO_TYPOS, "primaryKey": "id"})
+    admin_task("PATCH", f"/indexes/{NO_TYPOS}/settings",
                     json=index_settings() | {"typoTolerance": {"enabled": False}})
     for chunk in documents():
-        client.run_task("POST", f"/indexes/{NO_TYPOS}/documents", json=chunk)
+        admin_task("POST", f"/indexes/{NO_TYPOS}/documents", json=chunk)
     yield german
-    client.run_task("DELETE", f"/indexes/{NO_TYPOS}")
+    admin_task("DELETE", f"/indexes/{NO_TYPOS}")
 
 
 def _exists(uid):

@@ -14,7 +14,7 @@ from search.index import index_settings
 from search.indexing import index_rebuild, index_status
 from search.query import parse_query
 
-from .conftest import make_contact
+from .conftest import admin_task, make_contact
 
 
 def test_searches_never_see_an_empty_index_during_rebuilds(indexed):
@@ -45,9 +45,9 @@ def test_searches_never_see_an_empty_index_during_rebuilds(indexed):
 
 def test_status_reports_drift_and_sync_repairs_it(indexed, capsys):
     uid = settings.MEILISEARCH_INDEX
-    client.run_task("DELETE", f"/indexes/{uid}/documents/{indexed.munich.pk}")
-    client.run_task("POST", f"/indexes/{uid}/documents", json=[{"id": 999999, "name": "Geist", "updated_at": None}])
-    client.run_task("PATCH", f"/indexes/{uid}/settings", json={"synonyms": {}})
+    admin_task("DELETE", f"/indexes/{uid}/documents/{indexed.munich.pk}")
+    admin_task("POST", f"/indexes/{uid}/documents", json=[{"id": 999999, "name": "Geist", "updated_at": None}])
+    admin_task("PATCH", f"/indexes/{uid}/settings", json={"synonyms": {}})
     status = index_status()
     assert status.missing == [indexed.munich.pk] and status.extra == [999999] and status.settings_drift == ["synonyms"]
     with pytest.raises(CommandError, match="index and database differ"):
@@ -62,7 +62,7 @@ def test_status_reports_drift_and_sync_repairs_it(indexed, capsys):
 
 
 def test_sync_creates_a_missing_index(cases, capsys):
-    client.run_task("DELETE", f"/indexes/{settings.MEILISEARCH_INDEX}") if _exists() else None
+    admin_task("DELETE", f"/indexes/{settings.MEILISEARCH_INDEX}") if _exists() else None
     call_command("search_index", "sync")
     status = index_status()
     assert status.in_sync and status.indexed == len(cases.all())
@@ -70,7 +70,7 @@ def test_sync_creates_a_missing_index(cases, capsys):
 
 def test_status_finds_stale_documents(indexed):
     contact = indexed.erfurt
-    # A bulk update that forgot contacts_changed (it stamps updated_at, which status compares).
+    # A bulk update that forgot contacts_touched (it stamps updated_at, which status compares).
     type(contact).objects.filter(pk=contact.pk).update(name="Umbenannt", updated_at=timezone.now())
     assert index_status().stale == [contact.pk]
     call_command("search_index", "sync")

@@ -7,7 +7,7 @@ in Meilisearch and in the database fallback."""
 import pytest
 from django.http import QueryDict
 
-from directory.demo import demo_load
+from importers.demo import demo_load
 from directory.models import Contact
 from search.engine import DatabaseExecutor, MeilisearchExecutor
 from search.query import parse_query

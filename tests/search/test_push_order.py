@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from directory.models import Contact
+from directory.services import contacts_touched
 from search import client, sync
 from search.models import IndexQueue
 
@@ -29,7 +30,7 @@ def indexed_name(pk: int) -> str:
 def rename(pk: int, name: str) -> None:
     with transaction.atomic():
         Contact.objects.filter(pk=pk).update(name=name)
-        sync.contacts_changed([pk])  # its push runs when the block commits
+        contacts_touched([pk])  # its push runs when the block commits
 
 
 @pytest.mark.django_db(transaction=True)
@@ -72,50 +73,6 @@ def test_a_slow_push_of_an_older_read_does_not_overwrite_a_newer_document(monkey
     assert Contact.objects.get(pk=contact.pk).name == "Zweiter Stand"
     assert indexed_name(contact.pk) == "Zweiter Stand"
     assert not IndexQueue.objects.exists()
-
-
-class Prepared:
-    """Documents an import would hand in: built from memory, here with a marker name."""
-
-    def __init__(self, pk):
-        self.ids = {pk}
-
-    def build(self, ids):
-        from search.index import contact_document, contacts_for_index
-
-        docs = [contact_document(c) for c in contacts_for_index().filter(pk__in=ids)]
-        for doc in docs:
-            doc["name"] = "aus dem Speicher"
-        return docs
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_prepared_document_is_not_used_once_a_later_commit_changed_the_contact(monkeypatch):
-    contact = make_contact("Stelle", scope="national")
-    reindex()
-    IndexQueue.objects.all().delete()
-    pushes = []  # the after-commit pushes, held back to run in an order of our choosing
-    monkeypatch.setattr(transaction, "on_commit", lambda hook, robust=False: pushes.append(hook))
-    with transaction.atomic():
-        sync.contacts_changed([contact.pk], documents=Prepared(contact.pk))
-    rename(contact.pk, "Später geändert")
-    assert len(pushes) == 2
-    # The import's push runs after the later commit (threads, a slow machine): the contact
-    # has a queue row it did not see, so its document is read from the database.
-    for push in pushes:
-        push()
-    assert indexed_name(contact.pk) == "Später geändert"
-    assert not IndexQueue.objects.exists()
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_prepared_document_is_used_while_nothing_changed_since():
-    contact = make_contact("Stelle", scope="national")
-    reindex()
-    IndexQueue.objects.all().delete()
-    with transaction.atomic():  # the push runs at the commit
-        sync.contacts_changed([contact.pk], documents=Prepared(contact.pk))
-    assert indexed_name(contact.pk) == "aus dem Speicher"
 
 
 @pytest.mark.django_db(transaction=True)

@@ -7,11 +7,12 @@ from django.conf import settings
 from django.db import transaction
 
 from directory.models import Contact, IncidentType, Phone
+from directory.services import contacts_touched
 from search import client, sync
 from search.models import IndexQueue
 from search.server import free_port
 
-from .conftest import make_contact, reindex
+from .conftest import admin_task, make_contact, reindex
 
 
 def document(pk):
@@ -43,7 +44,8 @@ def test_rolled_back_change_queues_and_pushes_nothing(empty_index, django_captur
 
 
 def test_m2m_phone_and_field_edits_update_the_document(empty_index, django_capture_on_commit_callbacks):
-    contact = make_contact("Stelle", scope="national")
+    with django_capture_on_commit_callbacks(execute=True):  # the first transaction, pushed
+        contact = make_contact("Stelle", scope="national")
     with django_capture_on_commit_callbacks(execute=True):
         contact.incident_types.add(IncidentType.objects.get(slug="stalking"))
         Phone.objects.create(contact=contact, number="+493012345678")
@@ -54,13 +56,33 @@ def test_m2m_phone_and_field_edits_update_the_document(empty_index, django_captu
     assert doc["phones"][0]["number"] == "+493012345678"
 
 
+def test_one_transaction_queues_one_push_however_many_writes(empty_index, django_capture_on_commit_callbacks):
+    """An admin save touches a contact, its relations and its phones: one push after commit."""
+    with django_capture_on_commit_callbacks() as callbacks:
+        contact = make_contact("Stelle", scope="national", phones=("+493012345678", "116006"))
+        contact.incident_types.add(IncidentType.objects.get(slug="stalking"))
+    assert len(callbacks) == 1
+    assert set(IndexQueue.objects.values_list("contact_id", flat=True)) == {contact.pk}
+
+
+def test_a_rolled_back_transaction_leaves_the_next_one_its_own_push(empty_index, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            make_contact("Verworfen", scope="national")
+            raise RuntimeError("rollback")
+        kept = make_contact("Bleibt", scope="national")
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert document(kept.pk)["name"] == "Bleibt"
+
+
 def test_deactivated_and_deleted_contacts_are_removed(empty_index, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         gone, off = make_contact("Weg", scope="national"), make_contact("Aus", scope="national")
     assert document(gone.pk) and document(off.pk)
     with django_capture_on_commit_callbacks(execute=True):
         Contact.objects.filter(pk=off.pk).update(active=False)  # a bulk write: no signal
-        sync.contacts_changed([off.pk])
+        contacts_touched([off.pk])
         gone_pk = gone.pk
         gone.delete()
     assert document(gone_pk) is None and document(off.pk) is None
@@ -87,8 +109,8 @@ def test_bad_document_is_kept_on_its_row_and_does_not_block_others(empty_index, 
 def test_failed_task_is_logged_with_its_uid_and_kept(empty_index, caplog):
     # An index someone created by hand with another primary key: every addition task fails.
     uid = settings.MEILISEARCH_INDEX
-    client.run_task("DELETE", f"/indexes/{uid}")
-    client.run_task("POST", "/indexes", json={"uid": uid, "primaryKey": "uuid"})
+    admin_task("DELETE", f"/indexes/{uid}")
+    admin_task("POST", "/indexes", json={"uid": uid, "primaryKey": "uuid"})
     contact = make_contact("Stelle", scope="national")
     with caplog.at_level(logging.ERROR, logger="search.sync"):
         report = sync.push_pending()

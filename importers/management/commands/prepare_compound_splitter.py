@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from search.index import compound_table_prepare
+from search.german import compound_table_prepare
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from directory.demo import demo_load
+from importers.demo import demo_load
 
 
 class Command(BaseCommand):

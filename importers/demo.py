@@ -6,6 +6,7 @@ plan and atomic apply as any partner's list (issue 4: `make run` loads it this w
 
 from directory.models import Source
 from directory.reference import REFERENCE_DIR
+from importers.services import import_run
 
 DEMO_FILE = REFERENCE_DIR.parent / "demo" / "contacts.csv"
 DEMO_SOURCE = {"slug": "lotse-demo", "name": "Lotse-Startdatensatz (öffentliche Quellen, ungeprüft)"}
@@ -13,8 +14,6 @@ DEMO_SOURCE = {"slug": "lotse-demo", "name": "Lotse-Startdatensatz (öffentliche
 
 def demo_load():
     """Import the demo file; returns the ImportReport. Raises ValueError if it is refused."""
-    from importers.services import import_run  # importers depends on directory, not the reverse
-
     Source.objects.get_or_create(slug=DEMO_SOURCE["slug"], defaults={"name": DEMO_SOURCE["name"]})
     report = import_run(
         data=DEMO_FILE.read_bytes(), filename=DEMO_FILE.name, source_slug=DEMO_SOURCE["slug"], dry_run=False, via="demo"

@@ -1,10 +1,10 @@
-"""Rendered result cards (templates/directory/_hit.html), kept per process.
+"""Rendered result cards (templates/pages/_hit.html), kept per process.
 
 A result page shows up to ~60 cards, and Django's template engine spent about 90 % of a
 page's ~40 ms rendering them (issue 8 load test). The same cards recur from page to page:
 the state-wide and nationwide contacts are on nearly every page of their state. So each
-process keeps the cards it rendered in a small LRU map, keyed by everything the card's
-HTML depends on:
+process keeps the cards it rendered in a cachetools LRU map, keyed by everything the
+card's HTML depends on:
 
 - the hit as the index returned it (every shown field), without its distance unless the
   card shows it (only "near" cards do);
@@ -20,19 +20,19 @@ would give (tests/pages/test_cards.py). PAGE_CARD_CACHE entries (default 5,000, 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 
 import orjson
+from cachetools import LRUCache
 from django.conf import settings
 from django.template.loader import get_template
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
-from directory.templatetags.opening import opening_status
-from directory.templatetags.pages import keep
+from pages.templatetags.opening import opening_status
+from pages.templatetags.pages import keep
 
-_lock = threading.Lock()
-_cards: OrderedDict[bytes, SafeString] = OrderedDict()
+_lock = threading.Lock()  # cachetools' caches are not thread-safe
+_cards: LRUCache = LRUCache(maxsize=1)
 
 
 def card_html(request, hit: dict, shown: dict, group_key: str, embed: bool) -> SafeString:
@@ -56,20 +56,25 @@ def card_html(request, hit: dict, shown: dict, group_key: str, embed: bool) -> S
     )
     with _lock:
         html = _cards.get(key)
-        if html is not None:
-            _cards.move_to_end(key)
-            return html
+    if html is not None:
+        return html
     html = _render(request, shown, group_key, embed)
     with _lock:
-        _cards[key] = html
-        while len(_cards) > limit:
-            _cards.popitem(last=False)
+        _sized(limit)[key] = html
     return html
+
+
+def _sized(limit: int) -> LRUCache:
+    """The cache at the configured size (the setting may change, e.g. in tests)."""
+    global _cards
+    if _cards.maxsize != limit:
+        _cards = LRUCache(maxsize=limit)
+    return _cards
 
 
 def _render(request, shown: dict, group_key: str, embed: bool) -> SafeString:
     context = {"hit": shown, "group": {"key": group_key}, "embed": embed, "request": request}
-    return get_template("directory/_hit.html").render(context)  # a SafeString, autoescaped
+    return get_template("pages/_hit.html").render(context)  # a SafeString, autoescaped
 
 
 def forget() -> None:

@@ -2,10 +2,10 @@
 
 opening-hours-py knows Germany's nationwide public holidays (country="DE": 3 October,
 Christmas, Easter Monday …) but not the holidays of single Länder (6 January in Bayern,
-31 October in Thüringen …): it has no subdivision calendars ("DE-BY" is rejected). On a
-day that is a holiday in some Land we therefore do not claim "open" or "closed" for an
-expression that mentions public holidays (PH); the page shows the hours text instead. A
-wrong "open now" in a crisis does harm; no claim does not.
+31 October in Thüringen …): it has no subdivision calendars ("DE-BY" is rejected). The
+`holidays` package has them. On a day that is a holiday in some Land we do not claim
+"open" or "closed" for an expression that mentions public holidays (PH); the page shows
+the hours text instead. A wrong "open now" in a crisis does harm; no claim does not.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ import zoneinfo
 from dataclasses import dataclass
 from functools import lru_cache
 
+import holidays
 import opening_hours
+from holidays.constants import CATHOLIC, PUBLIC
 from django import template
 from django.utils import timezone
 
@@ -39,38 +41,17 @@ class OpeningStatus:
         return self.state == "closed"
 
 
-def easter_sunday(year: int) -> dt.date:
-    """Gregorian Easter (anonymous Gregorian algorithm, Meeus/Jones/Butcher)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = b // 4, b % 4
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = c // 4, c % 4
-    m = (32 + 2 * e + 2 * i - h - k) % 7
-    n = (a + 11 * h + 22 * m) // 451
-    month, day = divmod(h + m - 7 * n + 114, 31)
-    return dt.date(year, month, day + 1)
-
-
 @lru_cache(maxsize=8)
 def regional_holidays(year: int) -> frozenset[dt.date]:
-    """Days that are public holidays in at least one Land but not nationwide."""
-    nov_23 = dt.date(year, 11, 23)
-    repentance_day = nov_23 - dt.timedelta(days=(nov_23.weekday() - 2) % 7 or 7)  # Buß- und Bettag (SN)
-    return frozenset(
-        {
-            dt.date(year, 1, 6),  # Heilige Drei Könige: BW, BY, ST
-            dt.date(year, 3, 8),  # Internationaler Frauentag: BE, MV
-            easter_sunday(year) + dt.timedelta(days=60),  # Fronleichnam: BW, BY, HE, NW, RP, SL (+ parts of SN, TH)
-            dt.date(year, 8, 8),  # Augsburger Friedensfest
-            dt.date(year, 8, 15),  # Mariä Himmelfahrt: SL, parts of BY
-            dt.date(year, 9, 20),  # Weltkindertag: TH
-            dt.date(year, 10, 31),  # Reformationstag: BB, HB, HH, MV, NI, SN, ST, SH, TH
-            dt.date(year, 11, 1),  # Allerheiligen: BW, BY, NW, RP, SL
-            repentance_day,
-        }
-    )
+    """Days that are holidays in at least one Land (or part of one: Fronleichnam in parts
+    of Sachsen and Thüringen, Mariä Himmelfahrt in parts of Bayern, Augsburg's
+    Friedensfest) but not nationwide."""
+    categories = (PUBLIC, CATHOLIC)
+    nationwide = set(holidays.Germany(years=year, categories=categories))
+    regional: set[dt.date] = set()
+    for subdivision in holidays.Germany.subdivisions:
+        regional |= set(holidays.Germany(subdiv=subdivision, years=year, categories=categories))
+    return frozenset(regional - nationwide)
 
 
 @lru_cache(maxsize=2048)

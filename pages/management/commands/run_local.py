@@ -1,10 +1,14 @@
 """`make run`: the embedded default in one process tree.
 
 Starts the project's own Meilisearch (unless MEILISEARCH_URL is set), brings the database
-and the index up to date, serves on 127.0.0.1:PORT and stops Meilisearch cleanly on exit.
+and the index up to date, starts the task worker for background imports beside the server
+(`manage.py import_worker`), serves on 127.0.0.1:PORT, and stops worker and Meilisearch
+cleanly on exit.
 """
 
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 from django.conf import settings
@@ -37,7 +41,7 @@ class Command(BaseCommand):
     def handle(self, *args, port=8000, no_serve=False, **options):
         # SIGTERM (e.g. from a process manager) takes the same clean path as Ctrl-C.
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-        meili = watch = None
+        meili = watch = worker = None
         if settings.MEILISEARCH_MANAGED:
             meili = ManagedMeilisearch(directory=settings.MEILISEARCH_DIR, port=settings.MEILISEARCH_PORT)
             self.stdout.write(f"Starting Meilisearch on {meili.url} (data in {meili.directory}) …")
@@ -53,11 +57,21 @@ class Command(BaseCommand):
             if _static_outdated():
                 call_command("collectstatic", interactive=False, verbosity=0)
             if not no_serve:
+                # The worker inherits this environment (the managed Meilisearch's keys.json
+                # is in var/); uploads through admin and API wait for it.
+                worker = subprocess.Popen([sys.executable, str(settings.BASE_DIR / "manage.py"), "import_worker"])
                 self.stdout.write(self.style.SUCCESS(f"Lotse: http://127.0.0.1:{port}/  (admin: /admin/)"))
                 call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, use_threading=True)
         except KeyboardInterrupt:
             pass
         finally:
+            if worker is not None and worker.poll() is None:
+                self.stdout.write("Stopping the import worker …")
+                worker.terminate()
+                try:
+                    worker.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
             if meili is not None:
                 self.stdout.write("Stopping Meilisearch …")
                 watch.stop()

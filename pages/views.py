@@ -2,7 +2,8 @@
 
 Plain function views. The results and landing pages go through the one query model
 (search.query.parse_query) and the one search entry point (search.engine.search), so that a
-partner's link, a landing page and an API call mean the same thing (DESIGN.md).
+partner's link, a landing page and an API call mean the same thing (DESIGN.md); the
+results page reads its parameters through the FilterSet the API reads them through.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from directory.cards import card_html
+from pages.cards import card_html
 from directory.models import (
     Contact,
     ContactKind,
@@ -31,6 +32,7 @@ from directory.models import (
 from directory.phones import phone_display
 from lotse.middleware import is_embed
 from search.engine import search
+from search.filters import SearchFilterSet
 from search.query import QueryError, parse_query
 
 # Parameters that change how a page looks, not what it finds: kept on links, never part
@@ -41,7 +43,7 @@ PRESENTATION_PARAMS = ("lang", "embed")
 def home(request):
     return render(
         request,
-        "directory/home.html",
+        "pages/home.html",
         {
             "states": State.objects.order_by("name"),
             "incident_types": IncidentType.objects.all(),
@@ -57,7 +59,7 @@ def about(request):
         "postcodes": PostalCode.objects.count(),
         "contacts": Contact.objects.filter(active=True).count(),
     }
-    return render(request, "directory/about.html", {"counts": counts, "embed": is_embed(request)})
+    return render(request, "pages/about.html", {"counts": counts, "embed": is_embed(request)})
 
 
 # --- results ------------------------------------------------------------------------------
@@ -65,11 +67,11 @@ def about(request):
 
 def search_page(request):
     try:
-        query = parse_query(request.GET)
+        query = SearchFilterSet(request.GET).query
     except QueryError as exc:
         return render(
             request,
-            "directory/bad_request.html",
+            "pages/bad_request.html",
             {"message": str(exc.message), "field": exc.field, "embed": is_embed(request)},
             status=400,
         )
@@ -82,7 +84,7 @@ def search_page(request):
             "kinds": ContactKind.objects.all(),
         }
     )
-    return render(request, "directory/search.html", context)
+    return render(request, "pages/search.html", context)
 
 
 GROUP_TITLES = {
@@ -282,7 +284,7 @@ def contact_detail(request, slug):
     )
     return render(
         request,
-        "directory/contact.html",
+        "pages/contact.html",
         {
             "contact": contact,
             "phones": phones,
@@ -358,7 +360,7 @@ def state_page(request, slug):
             "search_url": _url_with(reverse("search"), [("state", state.code), *_keep_presentation(request.GET)]),
         }
     )
-    return render(request, "directory/state.html", context)
+    return render(request, "pages/state.html", context)
 
 
 def district_page(request, slug):
@@ -374,7 +376,7 @@ def district_page(request, slug):
             "search_url": _url_with(reverse("search"), [("district", district.ags), *_keep_presentation(request.GET)]),
         }
     )
-    return render(request, "directory/district.html", context)
+    return render(request, "pages/district.html", context)
 
 
 def _canonical_redirect(request, view_name: str, slug: str):

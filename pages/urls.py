@@ -1,6 +1,7 @@
 from django.urls import path
 
-from directory import views
+from pages import views
+from pages.health import health
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,4 +11,5 @@ urlpatterns = [
     path("contacts/<slug:slug>/vcard.vcf", views.contact_vcard, name="contact-vcard"),
     path("states/<slug:slug>/", views.state_page, name="state"),
     path("districts/<slug:slug>/", views.district_page, name="district"),
+    path("health/", health, name="health"),
 ]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('importers', '0003_import_run_applied_at'),
+        ('importers', '0004_import_run_background'),
     ]
 
     operations = [

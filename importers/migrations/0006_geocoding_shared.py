@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('importers', '0004_import_run_background'),
+        ('importers', '0005_import_run_worker'),
     ]
 
     operations = [

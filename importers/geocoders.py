@@ -145,7 +145,7 @@ def addresses_geocode(*, limit: int | None = None, service: Geocoder | None = No
     address stays queued, the next run tries again)."""
     from directory.models import Contact
     from importers.models import GeocodePending, GeocodeResult
-    from search.sync import contacts_changed
+    from directory.services import contacts_touched
 
     service = service or _online_service()
     name = type(service).__name__
@@ -181,7 +181,7 @@ def addresses_geocode(*, limit: int | None = None, service: Geocoder | None = No
                 for contact in contacts:
                     contact.lat, contact.lng = result.lat, result.lng
                     contact.save(update_fields=["lat", "lng", "updated_at"])
-                contacts_changed([c.pk for c in contacts])
+                contacts_touched([c.pk for c in contacts])
                 report.found += 1
                 report.moved += len(contacts)
             pending.delete()

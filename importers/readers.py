@@ -43,9 +43,11 @@ class Cell:
 class Table:
     format: str
     headers: list[str]
-    # (row number as the user sees it, cells); for CSV and XLSX the header is row 1.
+    # (row number as the user sees it, cells); as read, the header is row 1 for CSV and
+    # XLSX; importers/layout.py finds the real header row below a title (header_row).
     rows: list[tuple[int, list[Cell]]]
     details: dict[str, str] = field(default_factory=dict)
+    header_row: int = 1
 
 
 def grouped(value: int) -> str:
@@ -107,13 +109,27 @@ def _decode(data: bytes) -> str:
     return text
 
 
+# Records looked at to choose the delimiter, and rows searched for the header
+# (importers/layout.py): a title and empty rows may stand above it.
+HEADER_SEARCH_ROWS = 10
+
+
 def _split_first_line(text: str, delimiter: str) -> int:
-    first = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
-    return len(first)
+    """The width of the first record that `delimiter` splits at all, within the first few:
+    the header, also below a title without separators (issue 22). A title's own comma
+    splits it in two only, the header into many."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        for _n, record in zip(range(HEADER_SEARCH_ROWS), reader):
+            if len(record) > 1:
+                return len(record)
+    except csv.Error:
+        return 0
+    return 1
 
 
 def _read_csv(text: str) -> Table:
-    # The delimiter is the one that splits the header into the most columns.
+    # The delimiter is the one that splits the first records into the most columns.
     delimiter = max(DELIMITERS, key=lambda d: _split_first_line(text, d))
     max_columns = _limit("IMPORT_MAX_COLUMNS", 200)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -254,15 +270,77 @@ def _read_xlsx(data: bytes) -> Table:
             if not any(c.text.strip() for c in cells):
                 continue
             rows.append((number, cells))
+        merges = _xlsx_merges(data, getattr(sheet, "_worksheet_path", ""), last_row=rows[-1][0] if rows else 1)
     finally:
         workbook.close()
+    _merges_fill(headers or [], rows, merges)
     return Table("xlsx", headers or [], rows, {"sheet": sheet.title})
+
+
+MAX_MERGES = 10_000
+
+
+def _xlsx_merges(data: bytes, part: str, *, last_row: int) -> list[tuple[int, int, int, int]]:
+    """The sheet's merged ranges (min_col, min_row, max_col, max_row, 1-based) that span
+    rows and start within the rows read. openpyxl's read-only mode does not read them; the
+    sheet's XML is streamed once more and every element dropped as it ends."""
+    from defusedxml.ElementTree import iterparse
+    from openpyxl.utils.cell import range_boundaries
+
+    if not part:
+        return []
+    found = []
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for _event, element in iterparse(archive.open(part), events=("end",)):
+                if element.tag.rpartition("}")[2] == "mergeCell":
+                    try:
+                        bounds = range_boundaries(element.get("ref") or "")
+                    except (TypeError, ValueError):
+                        bounds = (None,)
+                    if None not in bounds and bounds[1] < bounds[3] and bounds[1] <= last_row:
+                        found.append(bounds)
+                        if len(found) > MAX_MERGES:
+                            raise ReadError(_("die Tabelle hat mehr als %(max)s verbundene Zellbereiche; bitte die Verbindungen aufheben")
+                                            % {"max": grouped(MAX_MERGES)})
+                element.clear()
+    except ReadError:
+        raise
+    except Exception:  # the sheet was read already; a broken merge list only loses the merges
+        return []
+    return found
+
+
+def _merges_fill(headers: list[str], rows: list[tuple[int, list[Cell]]], merges) -> None:
+    """A cell merged over several rows is read as its value in each of them (issue 22): a
+    header merged over a two-row header, a district merged over the rows of its contacts.
+    Only rows that were read get the value (no row is added), in the range's first column;
+    a range within one row keeps its value in its first cell (a note row stays one cell)."""
+    if not merges:
+        return
+    by_number = {number: cells for number, cells in rows}
+    if headers:
+        by_number[1] = [Cell(h) for h in headers]
+    for min_col, min_row, _max_col, max_row in merges:
+        first = by_number.get(min_row)
+        index = min_col - 1
+        if first is None or index >= len(first) or not first[index].text.strip():
+            continue
+        value = first[index]
+        for number in range(min_row + 1, max_row + 1):
+            cells = by_number.get(number)
+            if cells is None:
+                continue
+            while len(cells) <= index:
+                cells.append(Cell(""))
+            if not cells[index].text.strip():
+                cells[index] = Cell(value.text, number=value.number)
 
 
 def _check_shape(table: Table) -> None:
     if table.format == "json" and not table.rows:
         raise ReadError(_("die JSON-Liste ist leer; es gibt nichts zu importieren"))
-    if not any(h.strip() for h in table.headers):
+    if not any(h.strip() for h in table.headers) and not table.rows:
         raise ReadError(_("die Datei hat keine Kopfzeile; die erste Zeile muss die Spalten benennen (z. B. name, scope, kinds)"))
     if not table.rows:
         raise ReadError(_("die Datei hat eine Kopfzeile, aber keine Zeilen; es gibt nichts zu importieren"))

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('directory', '0003_contact_all_incidents_source_date_notes'),
-        ('importers', '0004_import_run_background'),
+        ('importers', '0005_import_run_worker'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -299,14 +299,15 @@ class PlanChanged(Exception):
     pass
 
 
-def _mapping_store(source: Source, mapping: dict) -> None:
+def _mapping_store(source: Source, mapping: dict, *, run_id: int | None) -> None:
     """An applied import remembers its mapping for the source's next file (issue 22)."""
     current = SourceMapping.objects.filter(source=source).first()
     if current is None and not mapping_size(mapping):
         return
     if current is not None and current.mapping == mapping:
         return
-    SourceMapping.objects.update_or_create(source=source, defaults={"mapping": mapping})
+    user_id = ImportRun.objects.filter(pk=run_id).values_list("user_id", flat=True).first()
+    SourceMapping.objects.update_or_create(source=source, defaults={"mapping": mapping, "updated_by_id": user_id})
 
 
 def _apply(report: ImportReport, validation: Validation, **kwargs) -> None:
@@ -339,7 +340,7 @@ def _apply_once(report: ImportReport, validation: Validation, *, source_slug: st
             if expected_plan_digest and plan.digest() != expected_plan_digest:
                 raise PlanChanged
             plan_apply(plan, source=source)
-            _mapping_store(source, report.mapping)
+            _mapping_store(source, report.mapping, run_id=report.run_id)
             report.applied_at = timezone.now()  # still under the source lock: commit order
             # In the same transaction as the contacts: a worker killed at any moment leaves
             # the run applied with them, or neither (importers/tasks.py retries the latter).

@@ -4,7 +4,7 @@ Every row is checked and every error collected before anything is written (preti
 before writing too, but stops at the first bad row; STYLE.md). Values are read as people
 write them: states by name, short code, ISO code or AGS; districts by AGS or by name
 (unambiguous within the row's state); taxonomy terms by slug or German/English label;
-lists split on ";" or ","; German phone notations; ja/nein/x; 24.11.2026.
+lists split on ";", "," or a line break; German phone notations; ja/nein/x; 24.11.2026.
 
 Messages are German source strings (English in locale/en), rendered with gettext when an
 error is found, in the language active then: the admin user's, or LANGUAGE_CODE on the

@@ -62,10 +62,11 @@ EMPTY = Cell("")
 class Table:
     format: str
     headers: list[str]
-    # (row number as the user sees it, cells); for CSV and XLSX the header is row 1. A row
-    # may have fewer cells than there are headers: the missing ones are empty.
+    # (row number as the user sees it, cells); as read, the header is row 1 for CSV and
+    # XLSX; importers/layout.py finds the real header row below a title (header_row).
     rows: list[tuple[int, list[Cell]]]
     details: dict[str, str] = field(default_factory=dict)
+    header_row: int = 1
 
 
 class _Cells(dict):
@@ -230,22 +231,42 @@ def _width(cells: list[str]) -> int:
     return width
 
 
-def _first_record_width(text: str, delimiter: str, limit: int, max_columns: int) -> int:
-    lines = _Lines(text, delimiter, limit)
+# Records looked at to choose the delimiter, and rows searched for the header
+# (importers/layout.py): a title and empty rows may stand above it.
+HEADER_SEARCH_ROWS = 10
+HEADER_SEARCH_CHARS = 256 * 1024
+
+
+def _split_first_line(text: str, delimiter: str, limit: int, max_columns: int) -> int:
+    """The width of the first record that `delimiter` splits at all, within the first few:
+    the header, also below a title without separators (issue 22). A title's own comma
+    splits it in two only, the header into many. Separators are counted while reading, so
+    a record of millions of them is refused before it is split (issue 17)."""
+    # Within the first 256 K characters: a header below a title is there, and a huge record
+    # further down is not copied for every delimiter tried.
+    lines = _Lines(text[:HEADER_SEARCH_CHARS], delimiter, limit)
     reader = csv.reader(lines, delimiter=delimiter)
+    record_number = 0
     try:
-        return len(next(reader, []))
-    except csv.Error as exc:
-        raise _csv_error(reader.line_num or 1, exc) from None
+        for record_number in range(1, HEADER_SEARCH_ROWS + 1):
+            record = next(reader, None)
+            if record is None:
+                break
+            lines.record_read()
+            if len(record) > 1:
+                return len(record)
+    except csv.Error:
+        return 0  # not this delimiter; if none fits, reading reports the error with its row
     except _TooManySeparators:
-        raise _separators_refused(1, limit, max_columns) from None
+        raise _separators_refused(record_number, limit, max_columns) from None
+    return 1
 
 
 def _read_csv(text: str) -> Table:
     max_rows, max_columns = _max_rows(), _max_columns()
     limit = max_columns * SEPARATORS_PER_COLUMN
-    # The delimiter is the one that splits the header into the most columns.
-    delimiter = max(DELIMITERS, key=lambda d: _first_record_width(text, d, limit, max_columns))
+    # The delimiter is the one that splits the first records into the most columns.
+    delimiter = max(DELIMITERS, key=lambda d: _split_first_line(text, d, limit, max_columns))
     lines = _Lines(text, delimiter, limit)
     reader = csv.reader(lines, delimiter=delimiter)
     cell = _Cells()
@@ -463,7 +484,7 @@ def _zip_bomb_check(data: bytes) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, ValueError):
+    except (zipfile.BadZipFile, ValueError, NotImplementedError, EOFError, OSError):  # NotImplementedError: "zip file version 7.9"
         raise ReadError(_("die Excel-Arbeitsmappe ist beschädigt (kein gültiges ZIP-Archiv); bitte erneut aus Excel exportieren")) from None
     total = sum(info.file_size for info in infos)
     if total > max_total:
@@ -669,15 +690,77 @@ def _read_xlsx(data: bytes) -> Table:
             raise
         except Exception as exc:  # a cell openpyxl cannot read (a bad reference, type or date)
             raise _xlsx_unreadable(exc) from None
+        merges = _xlsx_merges(data, getattr(sheet, "_worksheet_path", ""), last_row=rows[-1][0] if rows else 1)
     finally:
         workbook.close()
+    _merges_fill(headers or [], rows, merges)
     return Table("xlsx", headers or [], rows, {"sheet": sheet.title})
+
+
+MAX_MERGES = 10_000
+
+
+def _xlsx_merges(data: bytes, part: str, *, last_row: int) -> list[tuple[int, int, int, int]]:
+    """The sheet's merged ranges (min_col, min_row, max_col, max_row, 1-based) that span
+    rows and start within the rows read. openpyxl's read-only mode does not read them; the
+    sheet's XML is streamed once more and every element dropped as it ends."""
+    from defusedxml.ElementTree import iterparse
+    from openpyxl.utils.cell import range_boundaries
+
+    if not part:
+        return []
+    found = []
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for _event, element in iterparse(archive.open(part), events=("end",)):
+                if element.tag.rpartition("}")[2] == "mergeCell":
+                    try:
+                        bounds = range_boundaries(element.get("ref") or "")
+                    except (TypeError, ValueError):
+                        bounds = (None,)
+                    if None not in bounds and bounds[1] < bounds[3] and bounds[1] <= last_row:
+                        found.append(bounds)
+                        if len(found) > MAX_MERGES:
+                            raise ReadError(_("die Tabelle hat mehr als %(max)s verbundene Zellbereiche; bitte die Verbindungen aufheben")
+                                            % {"max": grouped(MAX_MERGES)})
+                element.clear()
+    except ReadError:
+        raise
+    except Exception:  # the sheet was read already; a broken merge list only loses the merges
+        return []
+    return found
+
+
+def _merges_fill(headers: list[str], rows: list[tuple[int, list[Cell]]], merges) -> None:
+    """A cell merged over several rows is read as its value in each of them (issue 22): a
+    header merged over a two-row header, a district merged over the rows of its contacts.
+    Only rows that were read get the value (no row is added), in the range's first column;
+    a range within one row keeps its value in its first cell (a note row stays one cell)."""
+    if not merges:
+        return
+    by_number = {number: cells for number, cells in rows}
+    if headers:
+        by_number[1] = [Cell(h) for h in headers]
+    for min_col, min_row, _max_col, max_row in merges:
+        first = by_number.get(min_row)
+        index = min_col - 1
+        if first is None or index >= len(first) or not first[index].text.strip():
+            continue
+        value = first[index]
+        for number in range(min_row + 1, max_row + 1):
+            cells = by_number.get(number)
+            if cells is None:
+                continue
+            while len(cells) <= index:
+                cells.append(Cell(""))
+            if not cells[index].text.strip():
+                cells[index] = Cell(value.text, number=value.number)
 
 
 def _check_shape(table: Table) -> None:
     if table.format == "json" and not table.rows:
         raise ReadError(_("die JSON-Liste ist leer; es gibt nichts zu importieren"))
-    if not any(h.strip() for h in table.headers):
+    if not any(h.strip() for h in table.headers) and not table.rows:
         raise ReadError(_("die Datei hat keine Kopfzeile; die erste Zeile muss die Spalten benennen (z. B. name, scope, kinds)"))
     if not table.rows:
         raise ReadError(_("die Datei hat eine Kopfzeile, aber keine Zeilen; es gibt nichts zu importieren"))

@@ -36,6 +36,7 @@ from lotse.middleware import is_embed
 from search.engine import search
 from search.filters import SearchFilterSet
 from search.query import QueryError, codes, parse_query
+from importers.hours import hours_comment_text
 
 # Parameters that change how a page looks, not what it finds: kept on links, never part
 # of the search itself.
@@ -352,7 +353,7 @@ def contact_vcard_text(contact: Contact, *, page_url: str) -> str:
         adr.type_param = "WORK"
     notes = [contact.description_de]
     if contact.opening_hours:
-        notes.append(f"Öffnungszeiten: {contact.opening_hours}")
+        notes.append(f"Öffnungszeiten: {hours_comment_text(contact.opening_hours) or contact.opening_hours}")
     notes.append(f"Lotse: {page_url}")
     card.add("note").value = "\n".join(note for note in notes if note)
     return card.serialize()

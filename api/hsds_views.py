@@ -1,5 +1,5 @@
 """Read-only Open Referral HSDS 3.0 API under /api/hsds/ (issue 7), following the HSDS
-API template (../shared/reference/hsds-3.0/openapi.json). Mapping rules: api/hsds.py."""
+API template (../shared/reference/hsds-3.0/openapi.json). Mapping rules: directory/hsds.py."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api import hsds
+from directory import hsds
 from api.errors import ApiError
 from search.engine import contacts_matching
 from search.query import QueryError, parse_query
@@ -153,7 +153,7 @@ def services_filtered(request):
         relation, slug = found
         match = Q(**{f"{relation}__slug": slug})
         if relation == "incident_types":
-            match |= Q(all_incidents=True)  # carries every incident term (api.hsds._terms)
+            match |= Q(all_incidents=True)  # carries every incident term (directory.hsds._terms)
         contacts = contacts.filter(match)
     taxonomy = _uuid_param(request, "taxonomy_id")
     if taxonomy:

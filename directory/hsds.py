@@ -1,4 +1,5 @@
-"""Our directory as Open Referral HSDS 3.0 objects (issue 7).
+"""Our directory as Open Referral HSDS 3.0 objects (issue 7): the API under /api/hsds/ and
+the tabular data package (importers/datapackage.py, issue 20) both build on these.
 
 Mapping decisions (documented for consumers):
 - service = one active Contact; its id is Contact.uuid. status is always "active" (only

@@ -18,6 +18,7 @@ urlpatterns = [
     path("v1/kinds/", views.term_list_view("kinds"), name="kind-list"),
     path("v1/target-groups/", views.term_list_view("target-groups"), name="target-group-list"),
     path("v1/channels/", views.term_list_view("channels"), name="channel-list"),
+    path("v1/attribution/", views.AttributionView.as_view(), name="attribution"),
     path("schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="schema"),
     path("docs/", docs.DocsView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,6 +25,7 @@ XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
 DELIMITERS = (";", ",", "\t")
 DELIMITER_NAMES = {";": "semicolon", ",": "comma", "\t": "tab"}
+COMMENT_LINE = re.compile(r'"?# ')
 
 
 class ReadError(ValueError):
@@ -113,6 +115,13 @@ def _split_first_line(text: str, delimiter: str) -> int:
 
 
 def _read_csv(text: str) -> Table:
+    # Leading comment lines ("# …", or quoted by a spreadsheet) are skipped: Lotse's own
+    # export states its licence there (importers/export.py). Row numbers stay the file's.
+    comments = 0
+    while COMMENT_LINE.match(text):
+        end = text.find("\n")
+        text = text[end + 1 :] if end >= 0 else ""
+        comments += 1
     # The delimiter is the one that splits the header into the most columns.
     delimiter = max(DELIMITERS, key=lambda d: _split_first_line(text, d))
     max_columns = _limit("IMPORT_MAX_COLUMNS", 200)
@@ -120,7 +129,7 @@ def _read_csv(text: str) -> Table:
     try:
         headers = next(reader)
         rows = []
-        for number, cells in enumerate(reader, start=2):
+        for number, cells in enumerate(reader, start=2 + comments):
             if len(cells) > max_columns:
                 raise ReadError(
                     _("Zeile %(row)s hat %(cells)s Zellen; eine Datei darf höchstens %(max)s Spalten haben (die Kopfzeile hat %(header)s)")
@@ -131,7 +140,7 @@ def _read_csv(text: str) -> Table:
             rows.append((number, [Cell(c) for c in cells]))
     except csv.Error as exc:
         raise ReadError(_("Zeile %(row)s: die CSV-Datei kann nicht gelesen werden (%(error)s); bitte die Anführungszeichen prüfen")
-                        % {"row": reader.line_num, "error": exc}) from None
+                        % {"row": reader.line_num + comments, "error": exc}) from None
     return Table("csv", headers, rows, {"delimiter": DELIMITER_NAMES[delimiter]})
 
 

@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime, time
 
 from django.db.models import Q
-from django.http import QueryDict
+from django.http import HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -24,6 +24,7 @@ from search.query import QueryError, parse_query
 from api.views import ReadView
 from directory import selectors
 from directory.models import Contact, Organisation
+from importers.datapackage import package_published
 from lotse.env import parse_bool
 
 DEFAULT_PER_PAGE, MAX_PER_PAGE = 50, 200
@@ -299,3 +300,16 @@ class ServiceAtLocationListView(HsdsView):
         page = _page(request, contacts, count=contacts.count())
         page["contents"] = [hsds.service_at_location_summary(contact) for contact in page["contents"]]
         return Response(page)
+
+
+@extend_schema_view(get=extend_schema(
+    operation_id="getDataPackage", tags=["hsds"],
+    description=("The whole published directory as an HSDS 3.0 tabular data package: a zip with datapackage.json "
+                 "(the specification's resources, fields, types and keys; licence and sources) and one CSV per table."),
+    responses={(200, "application/zip"): OpenApiTypes.BINARY},
+))
+class DataPackageView(HsdsView):
+    def get(self, request):
+        response = HttpResponse(package_published(), content_type="application/zip")
+        response["Content-Disposition"] = 'attachment; filename="lotse-hsds-datapackage.zip"'
+        return response

@@ -36,6 +36,7 @@ urlpatterns += [
     path("hsds/taxonomy_terms", hsds_views.TaxonomyTermListView.as_view(), name="hsds-taxonomy-terms"),
     path("hsds/taxonomy_terms/<str:id>", hsds_views.TaxonomyTermDetailView.as_view(), name="hsds-taxonomy-term"),
     path("hsds/service_at_locations", hsds_views.ServiceAtLocationListView.as_view(), name="hsds-service-at-locations"),
+    path("hsds/datapackage.zip", hsds_views.DataPackageView.as_view(), name="hsds-datapackage"),
 ]
 
 from api import imports  # noqa: E402

@@ -6,7 +6,8 @@ importer strips that one apostrophe again.
 
 Every export states the data's licence and attribution (issue 20, directory/attribution.py):
 CSV in a first comment line "# …" (the importer skips leading comment lines), XLSX on a
-second sheet, JSON as {"licence", "attribution", "sources", "contacts": […]}.
+second sheet, JSON as {"licence", "attribution", "sources", "contacts": […]}, the HSDS data
+package in its datapackage.json (importers/datapackage.py: the published contacts only).
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from django.utils.translation import gettext as _
 from directory.attribution import statement
 from directory.models import District, Scope, Source
 from importers.columns import CANONICAL
+from importers.datapackage import package_build
 from importers.sync import source_snapshot
 from importers.validate import FORMULA_START
 
-FORMATS = ("csv", "xlsx", "json")
+FORMATS = ("csv", "xlsx", "json", "hsds-datapackage")
+BINARY = ("xlsx", "hsds-datapackage")
 LISTS = {"kinds", "incident_types", "target_groups", "channels", "states", "districts", "languages"}
 BOOLEANS = {"open_24_7", "barrier_free", "anonymous", "free_of_charge", "active"}
 ALL_INCIDENTS = "alle"  # what the importer reads as "helps with every incident"
@@ -67,6 +70,8 @@ def contacts_export(*, fmt: str = "csv", source_slug: str | None = None) -> byte
         raise ValueError(_('"%(format)s" ist kein Exportformat; möglich sind %(formats)s') % {"format": fmt, "formats": ", ".join(FORMATS)})
     if source_slug and not Source.objects.filter(slug=source_slug).exists():
         raise ValueError(_('es gibt keine Quelle "%(source)s"') % {"source": source_slug})
+    if fmt == "hsds-datapackage":
+        return package_build(source_slug=source_slug)
     rows = export_rows(source_slug=source_slug)
     about = statement(source_slug=source_slug, active_only=False)  # the export holds inactive contacts too
     if fmt == "json":

@@ -48,6 +48,12 @@ class Table:
     # (row number as the user sees it, cells); for CSV and XLSX the header is row 1.
     rows: list[tuple[int, list[Cell]]]
     details: dict[str, str] = field(default_factory=dict)
+    # A format with its own columns (the HSDS data package, importers/datapackage.py):
+    # column index → canonical column, notes on what the file holds that is not taken over,
+    # and organisation name → {uuid, website, description} for organisations new to Lotse.
+    columns: dict[int, str] | None = None
+    notes: list[str] = field(default_factory=list)
+    organisations: dict[str, dict] = field(default_factory=dict)
 
 
 def grouped(value: int) -> str:
@@ -70,7 +76,7 @@ def table_read(data: bytes, filename: str = "") -> Table:
         raise ReadError(_("die Datei ist leer"))
     name = filename.lower()
     if data.startswith(XLSX_MAGIC):
-        table = _read_xlsx(data)
+        table = _read_zip(data)
     elif data.startswith(OLE_MAGIC) or name.endswith(".xls"):
         raise ReadError(_('alte Excel-Dateien (.xls) können nicht gelesen werden; in Excel bitte "Speichern unter" → "Excel-Arbeitsmappe (.xlsx)" wählen'))
     elif name.endswith(".xlsx"):
@@ -213,6 +219,17 @@ def _zip_bomb_check(data: bytes) -> None:
             )
     if not any(info.filename.startswith("xl/worksheets/") for info in infos):
         raise ReadError(_("die Datei ist ein ZIP-Archiv, aber keine Excel-Arbeitsmappe; bitte eine .xlsx-Datei hochladen"))
+
+
+def _read_zip(data: bytes) -> Table:
+    """A workbook, or an HSDS data package (a zip with datapackage.json)."""
+    from importers import datapackage  # it reads contacts' HSDS tables; this module stays about formats
+
+    try:
+        package = datapackage.is_package(zipfile.ZipFile(io.BytesIO(data)))
+    except (zipfile.BadZipFile, ValueError):
+        package = False
+    return datapackage.package_read(data) if package else _read_xlsx(data)
 
 
 def _xlsx_text(value) -> str:

@@ -234,7 +234,7 @@ def _plan_into(report: ImportReport, validation: Validation, *, source, source_s
     warnings of the rows together with those found while planning (UUIDs)."""
     plan = plan_build(
         source=source, source_slug=source_slug, records=validation.records, invalid_keys=validation.invalid_keys,
-        deactivate=deactivate, uuid_header=validation.headers.get("uuid", "uuid"),
+        deactivate=deactivate, uuid_header=validation.headers.get("uuid", "uuid"), organisations=validation.organisations,
     )
     report.plan = plan
     report.counts.update(plan.counts)

@@ -137,6 +137,7 @@ class Validation:
     invalid_keys: set[tuple[str, ...]] = field(default_factory=set)
     rows: int = 0
     headers: dict[str, str] = field(default_factory=dict)  # canonical column → the file's header
+    organisations: dict[str, dict] = field(default_factory=dict)  # see readers.Table
 
 
 class Reference:
@@ -181,6 +182,8 @@ class Reference:
 
 def header_resolve(table: Table, mapping: dict | None) -> tuple[dict[int, str], list[RowError]]:
     """Column index → canonical column, or file-level errors for unknown/duplicate/missing columns."""
+    if table.columns is not None:
+        return dict(table.columns), []  # the format names its own columns (an HSDS data package)
     columns: dict[int, str] = {}
     errors: list[RowError] = []
     seen: dict[str, str] = {}
@@ -229,7 +232,8 @@ def rows_validate(table: Table, *, mapping: dict | None = None, progress=None, k
     into and that nothing has changed since (sync.known_fingerprints): such a row parsed
     to exactly that contact's values before, so it is not parsed again (issue 4: an
     unchanged re-import of 20,000 rows spent most of its time here)."""
-    result = Validation(rows=len(table.rows))
+    result = Validation(rows=len(table.rows), organisations=table.organisations)
+    result.warnings = [RowError(None, None, "", note) for note in table.notes]
     columns, errors = header_resolve(table, mapping)
     if errors:
         result.errors = errors

@@ -35,7 +35,7 @@ def test_json_export_carries_licence_sources_and_contacts(exported):
     assert document["licence"] == {"name": "DL-DE-BY-2.0", "path": "https://www.govdata.de/dl-de/by-2-0"}
     assert document["attribution"] == NOTICE
     assert document["sources"] == [{"title": "Partnerliste Thüringen", "path": "https://example.org/liste", "slug": "partner", "contacts": 2}]
-    assert [row["name"] for row in document["contacts"]] == ["ezra Opferberatung", "Hilfetelefon Gewalt gegen Frauen"]
+    assert [row["name"] for row in document["contacts"]] == ["Hilfetelefon Gewalt gegen Frauen", "ezra Opferberatung"]
 
 
 def test_xlsx_export_has_a_licence_sheet_after_the_contacts(exported):

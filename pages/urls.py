@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pages import views
+from pages import embed, views
 from pages.health import health
 
 urlpatterns = [
@@ -11,5 +11,7 @@ urlpatterns = [
     path("contacts/<slug:slug>/vcard.vcf", views.contact_vcard, name="contact-vcard"),
     path("states/<slug:slug>/", views.state_page, name="state"),
     path("districts/<slug:slug>/", views.district_page, name="district"),
+    path("embed/", embed.embed_builder, name="embed-builder"),
+    path("embed.js", embed.embed_script, name="embed-script"),
     path("health/", health, name="health"),
 ]

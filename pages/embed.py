@@ -9,6 +9,7 @@ field `embed_lang` (mapped to the search's `lang`): `lang` itself is this page's
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlencode
@@ -18,6 +19,7 @@ from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import escape
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from directory.models import ContactKind, District, IncidentType, State
@@ -61,7 +63,7 @@ def embed_builder(request):
         "error": error and {"field": {"lang": "embed_lang"}.get(error.field, error.field), "message": error.message},
         "link": link,
         "frame": frame,
-        "snippet": embed_snippet(request, frame) if frame else "",
+        "snippet": embed_snippet(request, frame, lang=query.lang or "") if frame else "",
         "height": DEFAULT_HEIGHT,
         "partner_origins": settings.PARTNER_FRAME_ORIGINS,
         "partner_contact": settings.PARTNER_CONTACT_EMAIL,
@@ -72,12 +74,14 @@ def embed_builder(request):
     return response
 
 
-def embed_snippet(request, frame_url: str) -> str:
+def embed_snippet(request, frame_url: str, *, lang: str = "") -> str:
     """The HTML a partner pastes: the frame, then the script that sizes it. Shown as text
     (the template escapes it); the URLs are ours, percent-encoded, so no quote can end an
-    attribute, and the frame's address reads as it does in the address bar (& not &amp;)."""
+    attribute, and the frame's address reads as it does in the address bar (& not &amp;).
+    The frame's title is in the embedded page's language when it has one."""
     script = request.build_absolute_uri(reverse("embed-script"))
-    title = escape(_("Lotse: Hilfe bei Anfeindungen"))
+    with translation.override(lang) if lang else nullcontext():
+        title = escape(_("Lotse: Hilfe bei Anfeindungen"))
     return (
         f'<iframe src="{frame_url}" title="{title}" width="100%" height="{DEFAULT_HEIGHT}" loading="lazy"></iframe>\n'
         f'<script src="{script}" async></script>'

@@ -104,6 +104,7 @@ def test_the_builders_snippet_fits_the_frame_to_its_results_on_a_partner_page(vi
     settings.PARTNER_FRAME_ORIGINS = [partner.origin]
     v = visit(DESKTOP)
     snippet = build_snippet(v, live_server)
+    assert v.page.locator(".origins code").all_inner_texts() == [partner.origin]
     assert snippet == (
         f'<iframe src="{live_server.url}/search/?district=16051&incident=threat&embed=1" title="Lotse: Hilfe bei Anfeindungen" '
         f'width="100%" height="600" loading="lazy"></iframe>\n<script src="{live_server.url}/embed.js" async></script>'

@@ -15,6 +15,8 @@ hold before anything here runs, and rows above the header count towards IMPORT_M
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -25,8 +27,9 @@ from importers.validate import RowError
 
 def table_layout(table: Table, columns: dict[str, str] | None) -> tuple[Table, list[RowError]]:
     """The table from its header row on, without note rows, and what the report says
-    about the rows left out. JSON names its columns in every object: nothing to find."""
-    if table.format == "json":
+    about the rows left out. JSON names its columns in every object, an HSDS data package
+    in its datapackage.json: nothing to find."""
+    if table.format not in ("csv", "xlsx"):
         return table, []
     candidates = [(table.header_row, [Cell(h) for h in table.headers])]
     candidates += [(number, cells) for number, cells in table.rows if number <= HEADER_SEARCH_ROWS]
@@ -56,7 +59,8 @@ def table_layout(table: Table, columns: dict[str, str] | None) -> tuple[Table, l
     for number, cells in reversed(notes):
         text = next(c.text.strip() for c in cells if c.text.strip())
         notices.append(RowError(number, None, text, _("steht unter der Liste und ist eine Anmerkung, kein Kontakt; übersprungen")))
-    found = Table(table.format, headers, rows, {**table.details, "header_row": str(header_row)}, header_row=header_row)
+    found = dataclasses.replace(table, headers=headers, rows=rows, details={**table.details, "header_row": str(header_row)},
+                                header_row=header_row)
     return found, notices
 
 

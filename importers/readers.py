@@ -40,6 +40,7 @@ XLSX_MAX_ROW_NUMBER = 1_048_576
 # Texts up to this length are kept once per file (kinds, scope, towns, "ja" repeat in
 # every row); longer ones are mostly unique.
 SHARED_TEXT_LENGTH = 64
+COMMENT_LINE = re.compile(r'"?# ')
 
 
 class ReadError(ValueError):
@@ -67,6 +68,13 @@ class Table:
     rows: list[tuple[int, list[Cell]]]
     details: dict[str, str] = field(default_factory=dict)
     header_row: int = 1
+
+    # A format with its own columns (the HSDS data package, importers/datapackage.py):
+    # column index → canonical column, notes on what the file holds that is not taken over,
+    # and organisation name → {uuid, website, description} for organisations new to Lotse.
+    columns: dict[int, str] | None = None
+    notes: list[str] = field(default_factory=list)
+    organisations: dict[str, dict] = field(default_factory=dict)
 
 
 class _Cells(dict):
@@ -123,7 +131,7 @@ def table_read(data: bytes, filename: str = "") -> Table:
         raise ReadError(_("die Datei ist leer"))
     name = filename.lower()
     if data.startswith(XLSX_MAGIC):
-        table = _read_xlsx(data)
+        table = _read_zip(data)
     elif data.startswith(OLE_MAGIC) or name.endswith(".xls"):
         raise ReadError(_('alte Excel-Dateien (.xls) können nicht gelesen werden; in Excel bitte "Speichern unter" → "Excel-Arbeitsmappe (.xlsx)" wählen'))
     elif name.endswith(".xlsx"):
@@ -263,6 +271,15 @@ def _split_first_line(text: str, delimiter: str, limit: int, max_columns: int) -
 
 
 def _read_csv(text: str) -> Table:
+    # Leading comment lines ("# …", or quoted by a spreadsheet) are skipped: Lotse's own
+    # export states its licence there (importers/export.py). Row numbers stay the file's.
+    comments = start = 0
+    while COMMENT_LINE.match(text, start):
+        end = text.find("\n", start)
+        start = end + 1 if end >= 0 else len(text)
+        comments += 1
+    if start:
+        text = text[start:]
     max_rows, max_columns = _max_rows(), _max_columns()
     limit = max_columns * SEPARATORS_PER_COLUMN
     # The delimiter is the one that splits the first records into the most columns.
@@ -270,7 +287,7 @@ def _read_csv(text: str) -> Table:
     lines = _Lines(text, delimiter, limit)
     reader = csv.reader(lines, delimiter=delimiter)
     cell = _Cells()
-    number = 1
+    number = 1 + comments
     try:
         headers = next(reader)
         lines.record_read()
@@ -278,7 +295,7 @@ def _read_csv(text: str) -> Table:
             raise ReadError(_("die Kopfzeile hat %(count)s Spalten; erlaubt sind höchstens %(max)s (IMPORT_MAX_COLUMNS); "
                               "bitte die Spalten entfernen, die niemand liest") % {"count": grouped(_width(headers)), "max": max_columns})
         rows = []
-        for number, cells in enumerate(reader, start=2):
+        for number, cells in enumerate(reader, start=2 + comments):
             lines.record_read()
             width = _width(cells)
             if width > max_columns:
@@ -292,10 +309,10 @@ def _read_csv(text: str) -> Table:
                 raise _too_many_rows(max_rows)
             rows.append((number, [cell[c] for c in cells[:width]]))
     except csv.Error as exc:
-        raise _csv_error(reader.line_num, exc) from None
+        raise _csv_error(reader.line_num + comments, exc) from None
     except _TooManySeparators:
         raise _separators_refused(number + 1, limit, max_columns) from None
-    return Table("csv", headers, rows, {"delimiter": DELIMITER_NAMES[delimiter]})
+    return Table("csv", headers, rows, {"delimiter": DELIMITER_NAMES[delimiter]}, header_row=1 + comments)
 
 
 # --- JSON ---------------------------------------------------------------------------------
@@ -501,6 +518,17 @@ def _zip_bomb_check(data: bytes) -> None:
             )
     if not any(info.filename.startswith("xl/worksheets/") for info in infos):
         raise ReadError(_("die Datei ist ein ZIP-Archiv, aber keine Excel-Arbeitsmappe; bitte eine .xlsx-Datei hochladen"))
+
+
+def _read_zip(data: bytes) -> Table:
+    """A workbook, or an HSDS data package (a zip with datapackage.json)."""
+    from importers import datapackage  # it reads contacts' HSDS tables; this module stays about formats
+
+    try:
+        package = datapackage.is_package(zipfile.ZipFile(io.BytesIO(data)))
+    except (zipfile.BadZipFile, ValueError):
+        package = False
+    return datapackage.package_read(data) if package else _read_xlsx(data)
 
 
 def _xlsx_text(value) -> str:

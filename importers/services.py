@@ -311,7 +311,7 @@ def _plan_into(report: ImportReport, validation: Validation, *, source, source_s
     warnings of the rows together with those found while planning (UUIDs)."""
     plan = plan_build(
         source=source, source_slug=source_slug, records=validation.records, invalid_keys=validation.invalid_keys,
-        deactivate=deactivate, uuid_header=validation.headers.get("uuid", "uuid"),
+        deactivate=deactivate, uuid_header=validation.headers.get("uuid", "uuid"), organisations=validation.organisations,
     )
     # The confirmation insists on the plan's digest; the mapping is part of it (issue 22).
     plan.mapping = report.mapping

@@ -148,6 +148,7 @@ class Validation:
     headers: dict[str, str] = field(default_factory=dict)  # canonical column → the file's header
     # Addresses the online geocoder's cache did not know (importers.geocoders.geocode_queue).
     geocode_pending: dict[str, dict] = field(default_factory=dict)
+    organisations: dict[str, dict] = field(default_factory=dict)  # see readers.Table
 
 
 class Reference:
@@ -197,6 +198,8 @@ def header_resolve(table: Table, mapping: dict | None) -> tuple[dict[int, str], 
     """Column index → canonical column, or file-level errors for unknown/duplicate/missing
     columns. `mapping` is a checked mapping (importers/columns.py); several columns may
     feed one list column (their values are read as one list)."""
+    if table.columns is not None:
+        return dict(table.columns), []  # the format names its own columns (an HSDS data package)
     columns: dict[int, str] = {}
     errors: list[RowError] = []
     seen: dict[str, str] = {}
@@ -265,7 +268,8 @@ def rows_validate(table: Table, *, mapping: dict | None = None, progress=None, k
     into and that nothing has changed since (sync.known_fingerprints): such a row parsed
     to exactly that contact's values before, so it is not parsed again (issue 4: an
     unchanged re-import of 20,000 rows spent most of its time here)."""
-    result = Validation(rows=len(table.rows))
+    result = Validation(rows=len(table.rows), organisations=table.organisations)
+    result.warnings = [RowError(None, None, "", note) for note in table.notes]
     columns, errors = header_resolve(table, mapping)
     if errors:
         result.errors = errors

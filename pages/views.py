@@ -62,7 +62,10 @@ def about(request):
         "postcodes": PostalCode.objects.count(),
         "contacts": Contact.objects.filter(active=True).count(),
     }
-    return render(request, "pages/about.html", {"counts": counts, "embed": is_embed(request)})
+    return render(request, "pages/about.html", {
+        "counts": counts, "embed": is_embed(request),
+        "data_licence": settings.DATA_LICENCE, "data_licence_url": settings.DATA_LICENCE_URL,
+    })
 
 
 # --- results ------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from directory.models import Contact, ContactChange, ContactSlugHistory, District, Scope, State
-from directory.selectors import among
 
 # Sent by contacts_touched inside the writer's transaction, with `ids`: the contacts whose
 # published state may have changed. Receivers write what must survive with that
@@ -60,27 +59,25 @@ def changes_record(ids: list[int]) -> None:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHANGES_LOCK])
-        current: dict[int, tuple] = {}
-        for start in range(0, len(ids), 5000):
-            chunk = ids[start : start + 5000]
-            wanted = set(chunk)
-            rows = among(Contact.objects.all(), "id", chunk).values_list("id", "uuid", "active")
-            current.update((pk, (key, active)) for pk, key, active in rows if pk in wanted)
-        gone = [pk for pk in ids if pk not in current]
-        for start in range(0, len(gone), 500):
-            earlier = ContactChange.objects.filter(contact_id__in=gone[start : start + 500]).values_list("contact_id", "uuid")
-            current.update((pk, (key, False)) for pk, key in earlier)
-        field = ContactChange._meta.get_field
-        now = field("at").get_db_prep_save(timezone.now(), connection)
-        values = [(pk, field("uuid").get_db_prep_save(current[pk][0], connection), now, not current[pk][1])
-                  for pk in ids if pk in current]
-        # Plain executemany, as search.sync.queue_write: an import records 20,000 rows.
+        now = ContactChange._meta.get_field("at").get_db_prep_save(timezone.now(), connection)
         quote = connection.ops.quote_name
-        sql = (f"INSERT INTO {quote(ContactChange._meta.db_table)} ({quote('contact_id')}, {quote('uuid')}, "
-               f"{quote('at')}, {quote('tombstone')}) VALUES (%s, %s, %s, %s)")
+        changes, contacts = quote(ContactChange._meta.db_table), quote(Contact._meta.db_table)
+        # INSERT … SELECT: the database copies uuid and state itself (reading 20,000 UUIDs
+        # into Python and back took a second of an import).
+        insert = f"INSERT INTO {changes} (contact_id, uuid, at, tombstone) "
         with connection.cursor() as cursor:
-            for start in range(0, len(values), 5000):
-                cursor.executemany(sql, values[start : start + 5000])
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(f"{insert} SELECT id, uuid, %s, NOT active FROM {contacts} WHERE id IN ({marks}) ORDER BY id",
+                               [now, *chunk])
+                if cursor.rowcount == len(chunk):
+                    continue
+                # Deleted contacts: a tombstone with the uuid of their earlier changes.
+                cursor.execute(
+                    f"{insert} SELECT DISTINCT contact_id, uuid, %s, %s FROM {changes} WHERE contact_id IN ({marks}) "
+                    f"AND contact_id NOT IN (SELECT id FROM {contacts} WHERE id IN ({marks})) ORDER BY contact_id",
+                    [now, True, *chunk, *chunk])
 from directory.text import contact_slug_text, german_slug, slug_unique
 
 # coverage_errors' reasons in English (stable: tests and the importer's memo key on them),

@@ -78,11 +78,14 @@ def _moment(raw: str) -> datetime.datetime | None:
         if moment is None:
             day = parse_date(raw)
             moment = datetime.datetime.combine(day, datetime.time()) if day else None
-    except ValueError:  # well-formed but impossible, e.g. 2025-02-30
+        if moment is None:
+            return None
+        if timezone.is_naive(moment):
+            moment = moment.replace(tzinfo=datetime.timezone.utc)
+        # In UTC, as the database compares it: 0001-01-01T00:00+01:00 is before year 1.
+        return moment.astimezone(datetime.timezone.utc)
+    except (ValueError, OverflowError):  # well-formed but impossible, e.g. 2025-02-30
         return None
-    if moment is not None and timezone.is_naive(moment):
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
-    return moment
 
 
 def since_after(raw: str | None) -> int:

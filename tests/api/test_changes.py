@@ -142,6 +142,7 @@ def test_since_a_time_starts_at_the_first_change_at_or_after_it(client):
     ("gestern", 'since: "gestern" is neither a time such as 2025-03-01T08:00:00Z nor a cursor from "next"'),
     ("2025-02-30", 'since: "2025-02-30" is neither a time such as 2025-03-01T08:00:00Z nor a cursor from "next"'),
     ("2025-03-01T25:00", 'since: "2025-03-01T25:00" is neither a time such as 2025-03-01T08:00:00Z nor a cursor from "next"'),
+    ("0001-01-01T00:00:00+01:00", 'since: "0001-01-01T00:00:00+01:00" is neither a time such as 2025-03-01T08:00:00Z nor a cursor from "next"'),
     ("Y2hhbmdlOng", 'since: "Y2hhbmdlOng" is neither a time such as 2025-03-01T08:00:00Z nor a cursor from "next"'),
 ])
 def test_a_bad_since_is_a_400_naming_it(client, since, message):

@@ -39,6 +39,7 @@ from directory import hsds, selectors
 from directory.attribution import REFERENCE_DATA, statement
 from directory.models import Contact, Source
 from importers.readers import Cell, ReadError, Table, grouped
+from importers.validate import PHONE_LABEL_MAX
 
 SPEC_PATH = Path(settings.BASE_DIR) / "fixtures" / "hsds" / "datapackage.json"
 SPEC = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
@@ -464,7 +465,11 @@ def _phones(phones: list[dict], values: dict, notes: _Notes) -> None:
             continue
         if phone.get("extension"):
             notes.fields[("phone", "extension")] += 1
-        label = phone.get("description", "").replace(";", ",")
+        label = " ".join(phone.get("description", "").replace(";", ",").split())
+        if len(label) > PHONE_LABEL_MAX:  # a description, not a label: its beginning is the label
+            notes.other.append(_('phones.description zu lang für eine Bezeichnung (%(number)s); ihr Anfang wird die Bezeichnung')
+                               % {"number": phone.get("number", "")})
+            label = label[: PHONE_LABEL_MAX - 1].rsplit(" ", 1)[0] + "…"
         cells.append(f"{label}: {phone.get('number', '')}" if label else phone.get("number", ""))
     values["phone"] = "; ".join(cells)
 

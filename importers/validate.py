@@ -45,6 +45,8 @@ from directory.formulas import FORMULA_START
 from directory.geo import AmbiguousPlace
 from directory.models import Channel, ContactKind, District, IncidentType, Scope, State, TargetGroup
 from directory.phones import PhoneError, phone_to_e164
+
+PHONE_LABEL_MAX = 100  # directory.Phone.label
 from directory.services import coverage_errors, coverage_reason_text
 from directory.text import normalise_name
 from importers.columns import LIST_COLUMNS, REQUIRED, canonical_column, value_key
@@ -779,6 +781,11 @@ class RowParser:
             e164 = self.reference.memo[key]
             if e164 is None:
                 self.error("phone", item, _("ist keine gültige Telefonnummer; bitte wie 0711 5401-3003 oder +49 711 54013003 schreiben"))
+                continue
+            if len(label.strip()) > PHONE_LABEL_MAX:
+                # PostgreSQL refuses a longer label (SQLite would store it): say so here.
+                self.error("phone", item, _("die Bezeichnung vor der Nummer hat mehr als %(max)s Zeichen; bitte kürzen")
+                           % {"max": PHONE_LABEL_MAX})
                 continue
             phones.append(f"{label.strip()}: {e164}" if label.strip() else e164)
         return phones

@@ -171,3 +171,12 @@ def test_every_error_of_every_row_is_collected():
         'row 3, column "email": "not-an-email" is not an email address',
         'row 3, column "website": "javascript:alert(1)" is not a web address; write it as https://…',
     ]
+
+
+def test_a_phone_label_longer_than_the_field_is_a_row_error_not_a_database_error():
+    # PostgreSQL refused a label over 100 characters with a 500 (SQLite stored it): found by
+    # the HSDS example package, whose phone descriptions are sentences.
+    report = run(csv_bytes([dict(ERFURT, phone="x" * 101 + ": 0361 2195 3030")]))
+    assert [e.column for e in report.errors] == ["phone"]
+    assert report.errors[0].message.endswith("the label before the number has more than 100 characters; please shorten it")
+    assert not report.applied and not Contact.objects.exists()

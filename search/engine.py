@@ -19,7 +19,9 @@ With only state=S: `regional` (district/local contacts in S), `state` (S), `nati
 Without a place: `regional` (all district/local), `state` (all state-wide), `national`.
 Every group is filtered alike by q, incident (any of, or a contact that helps with all
 incidents), kind (any of), target (that group or "everyone"), and the flags; each group is
-paged by page/per_page on its own.
+paged by page/per_page on its own. A contact's group follows from its scope alone (the
+coverage filter admits only contacts that cover the place), so Meilisearch answers a search
+with one query (MeilisearchExecutor), the later groups' pages from small cached queries.
 
 SearchResult (see `SearchResult.to_dict()`, the JSON of GET /api/v1/search/):
     query        the SearchQuery (to_params() for links)

@@ -215,7 +215,7 @@ def common_filter(query: SearchQuery) -> list[str]:
     return parts
 
 
-def _coverage(query: SearchQuery, group: GroupPlan) -> str:
+def _coverage_parts(query: SearchQuery, group: GroupPlan) -> list[str]:
     """The group's coverage: its scopes and the places they must cover."""
     known = codes()
     coverage = [_in("scope", group.scopes)]
@@ -227,12 +227,16 @@ def _coverage(query: SearchQuery, group: GroupPlan) -> str:
         coverage.append(covering)
     if group.states:
         coverage.append(_in("states", _known(group.states, known.states)))
+    return coverage
+
+
+def _coverage(query: SearchQuery, group: GroupPlan) -> str:
     # Parentheses everywhere: AND binds tighter than OR (MEILISEARCH.md §2).
-    return " AND ".join(f"({part})" for part in coverage)
+    return " AND ".join(f"({part})" for part in _coverage_parts(query, group))
 
 
 def group_filter(query: SearchQuery, group: GroupPlan) -> str:
-    return " AND ".join(f"({part})" for part in [_coverage(query, group), *common_filter(query)])
+    return " AND ".join(f"({part})" for part in [*_coverage_parts(query, group), *common_filter(query)])
 
 
 def group_sort(query: SearchQuery, group: GroupPlan) -> list[str]:

@@ -23,7 +23,8 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from directory.models import Source
+from directory import history
+from directory.models import ChangeContext, Source
 from importers.columns import MappingError, mapping_check
 from importers.models import ImportRun
 from importers.readers import ReadError, table_read
@@ -31,6 +32,7 @@ from importers.sync import ImportPlan, StaleFingerprint, known_fingerprints, pla
 from importers.validate import RowError, Validation, rows_validate
 
 logger = logging.getLogger(__name__)
+Via = ChangeContext.Via
 SOURCE_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
 CHANGE_LIMIT = 1000  # changes listed per kind in a report; counts are always complete
 
@@ -275,7 +277,12 @@ def _apply_once(report: ImportReport, validation: Validation, *, source_slug: st
             plan = _plan_into(report, validation, source=source, source_slug=source_slug, deactivate=deactivate)
             if expected_plan_digest and plan.digest() != expected_plan_digest:
                 raise PlanChanged
-            plan_apply(plan, source=source)
+            run = ImportRun.objects.filter(pk=report.run_id).values("user_id", "via", "filename").first() or {}
+            # The import's changes are recorded in the history as one version per contact,
+            # with the run (directory/history.py; the bulk path records in SQL).
+            with history.recording(via=Via.IMPORT, user_id=run.get("user_id"), import_run_id=report.run_id,
+                                   reason=f"{run.get('via', 'command')}: {run.get('filename', '')}"):
+                plan_apply(plan, source=source)
             report.applied_at = timezone.now()  # still under the source lock: commit order
             # In the same transaction as the contacts: a worker killed at any moment leaves
             # the run applied with them, or neither (importers/tasks.py retries the latter).

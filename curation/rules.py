@@ -99,3 +99,9 @@ rules.add_perm("curation.view_proposal", staff | (is_organisation_editor & edits
 rules.add_perm("curation.change_proposal", staff)
 rules.add_perm("curation.view_verification", staff)
 rules.add_perm("curation.add_verification", staff)
+
+# What the contact form needs: phones inline, and the reference lists it picks from.
+for _action in ("view", "add", "change", "delete"):
+    rules.add_perm(f"directory.{_action}_phone", staff | is_organisation_editor)
+for _model in ("district", "state", "postalcode", "contactkind", "incidenttype", "targetgroup", "channel"):
+    rules.add_perm(f"directory.view_{_model}", staff | is_organisation_editor)

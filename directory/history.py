@@ -213,3 +213,99 @@ def baseline_write(apps=None) -> int:
     recorded = set(tables.history.objects.values_list("id", flat=True).distinct())
     missing = [pk for pk in tables.contact.objects.values_list("id", flat=True) if pk not in recorded]
     return versions_write(missing, via=Via.OTHER, reason="baseline", tables=tables)
+
+
+# --- reading and restoring versions ---------------------------------------------------
+
+# Fields a version shows as changed; updated_at moves with every version, created_at never.
+UNSHOWN = {"id", "updated_at", "created_at", "uuid"}
+RELATION_KEYS = {"kinds": "slug", "incident_types": "slug", "target_groups": "slug", "channels": "slug",
+                 "states": "code", "districts": "ags"}
+
+
+@dataclass
+class VersionView:
+    version: object  # HistoricalContact
+    snapshot: dict
+    changes: list[tuple[str, str, object, object]]  # (field name, label, old, new)
+
+
+def versions_of(contact_id: int) -> list[VersionView]:
+    """Every recorded version of a contact, oldest first, each with what it changed (field
+    by field, relations by their codes, phones as "label: number")."""
+    from directory.models import District, Organisation, Source
+
+    history = Contact.history.model
+    versions = list(history.objects.filter(id=contact_id).select_related("history_user").order_by("history_id"))
+    ids = [v.history_id for v in versions]
+    relations: dict[str, dict[int, list[str]]] = {}
+    for name, key in RELATION_KEYS.items():
+        recorded = getattr(history, name).model
+        target = next(f.name for f in recorded._meta.fields if f.is_relation and f.name not in ("contact", "history"))
+        rows: dict[int, list[str]] = {}
+        for hid, value in recorded.objects.filter(history_id__in=ids).values_list("history_id", f"{target}__{key}"):
+            rows.setdefault(hid, []).append(value)
+        relations[name] = rows
+    phones: dict[int, list[str]] = {}
+    for hid, label, number in HistoricalContactPhone.objects.filter(history_id__in=ids).order_by("position", "phone_id").values_list(
+            "history_id", "label", "number"):
+        phones.setdefault(hid, []).append(f"{label}: {number}" if label else number)
+    organisations = dict(Organisation.objects.filter(id__in={v.organisation_id for v in versions}).values_list("id", "name"))
+    districts = dict(District.objects.filter(id__in={v.district_id for v in versions}).values_list("id", "ags"))
+    sources = dict(Source.objects.filter(id__in={v.source_id for v in versions}).values_list("id", "slug"))
+    fields = [f for f in Contact._meta.concrete_fields if f.name not in UNSHOWN]
+    views, previous = [], None
+    for version in versions:
+        snapshot = {}
+        for f in fields:
+            value = getattr(version, f.attname)
+            if f.name == "organisation":
+                value = organisations.get(value, value)
+            elif f.name == "district":
+                value = districts.get(value, value)
+            elif f.name == "source":
+                value = sources.get(value, value)
+            snapshot[f.name] = value
+        for name in RELATION_KEYS:
+            snapshot[name] = sorted(relations[name].get(version.history_id, []))
+        snapshot["phones"] = phones.get(version.history_id, [])
+        changes = []
+        for name, value in snapshot.items():
+            old = None if previous is None else previous[name]
+            if previous is None or old != value:
+                if previous is None and value in ("", None, [], False):
+                    continue
+                changes.append((name, _label(name), old, value))
+        views.append(VersionView(version, snapshot, changes))
+        previous = snapshot
+    return views
+
+
+def _label(name: str) -> str:
+    if name == "phones":
+        from django.utils.translation import gettext
+
+        return gettext("Telefonnummern")
+    return str(Contact._meta.get_field(name).verbose_name)
+
+
+def contact_restore(*, contact: Contact, history_id: int, user) -> Contact:
+    """Make a contact again what it was in one of its versions: its fields (not its
+    identity: id, uuid, slug), relations and phones. Recorded as a new version."""
+    from directory.models import Phone
+
+    history = Contact.history.model
+    version = history.objects.get(id=contact.pk, history_id=history_id)
+    with recording(via=Via.ADMIN, user=user, reason=f"restored version {history_id}"):
+        for f in Contact._meta.concrete_fields:
+            if f.name not in ("id", "uuid", "slug", "created_at", "updated_at"):
+                setattr(contact, f.attname, getattr(version, f.attname))
+        contact.save()
+        for name in M2M_FIELDS:
+            recorded = getattr(history, name).model
+            target = next(f for f in recorded._meta.fields if f.is_relation and f.name not in ("contact", "history"))
+            getattr(contact, name).set(recorded.objects.filter(history_id=history_id).values_list(target.attname, flat=True))
+        contact.phones.all().delete()
+        for phone in HistoricalContactPhone.objects.filter(history_id=history_id).order_by("position", "phone_id"):
+            Phone.objects.create(contact=contact, label=phone.label, number=phone.number, position=phone.position)
+    return contact

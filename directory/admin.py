@@ -69,7 +69,8 @@ class ContactForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Left empty, the slug is made from name and town (clean below).
-        self.fields["slug"].required = False
+        if "slug" in self.fields:  # an organisation editor's form shows it read-only
+            self.fields["slug"].required = False
 
     def clean(self):
         cleaned = super().clean()
@@ -82,7 +83,7 @@ class ContactForm(forms.ModelForm):
         if cleaned.get("all_incidents") and cleaned.get("incident_types"):
             # One count per contact in the incident facets (search.engine._facets).
             self.add_error("incident_types", _("Bei „hilft bei allen Vorfällen“ bitte keine einzelnen Vorfallarten auswählen."))
-        if not cleaned.get("slug"):
+        if "slug" in self.fields and not cleaned.get("slug"):
             cleaned["slug"] = contact_unique_slug(
                 name=cleaned.get("name", ""), town=cleaned.get("town", ""), exclude_pk=self.instance.pk
             )
@@ -427,7 +428,7 @@ class ReviewQueueAdmin(ObjectPermissionsModelAdminMixin, admin.ModelAdmin):
         core = Contact.kinds.through.objects.filter(contact=OuterRef("pk"), contactkind__slug__in=CORE_KINDS)
         stale = Q(last_verified__isnull=True) | Q(last_verified__lt=before)
         return (
-            super().get_queryset(request).filter(active=True)
+            ReviewItem.objects.filter(active=True)
             .select_related("organisation")
             .annotate(
                 has_reports=Exists(open_reports),

@@ -43,6 +43,9 @@ class ImportRun(models.Model):
     progress_done = models.PositiveIntegerField(_("erledigt"), default=0)
     progress_total = models.PositiveIntegerField(_("insgesamt"), default=0)
     heartbeat_at = models.DateTimeField(_("zuletzt aktiv"), null=True, blank=True)
+    # host:pid:start of the process doing the run: a worker on the same host is known alive
+    # by its process, whatever its heartbeat (importers/tasks.py imports_recover).
+    worker = models.CharField(_("Worker"), max_length=200, blank=True)
     attempts = models.PositiveSmallIntegerField(_("Versuche"), default=0)
     failure = models.TextField(_("Abbruch"), blank=True)
     language = models.CharField(_("Sprache der Meldungen"), max_length=10, blank=True)

@@ -348,8 +348,11 @@ class ImportRefused(ValueError):
 def import_queued(run_id: int) -> str:
     """Do a queued run (the task worker calls this). Returns its status; a run that is not
     queued (done, or taken by another worker) is left alone."""
+    from importers.workers import worker_identity
+
     claimed = ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.QUEUED).update(
         status=ImportRun.Status.RUNNING, attempts=F("attempts") + 1, heartbeat_at=timezone.now(), phase="reading",
+        worker=worker_identity(),
     )
     if not claimed:
         return "not queued"

@@ -25,6 +25,7 @@ from django_tasks import task
 
 from importers.models import ImportRun
 from importers.services import import_queue, import_queued
+from importers.workers import worker_alive
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,11 @@ def imports_recover(*, now=None) -> list[int]:
         status=ImportRun.Status.RUNNING, heartbeat_at__lt=now - timedelta(seconds=settings.IMPORT_STALE_SECONDS)
     )
     recovered = []
-    for run in stale.only("id", "attempts", "upload", "heartbeat_at"):
+    for run in stale.only("id", "attempts", "upload", "heartbeat_at", "worker"):
+        if worker_alive(run.worker):
+            # Alive on this host, only quiet: applying a large file is one transaction, and
+            # on SQLite no heartbeat can be written beside it.
+            continue
         with transaction.atomic():
             if run.upload is not None and run.attempts < settings.IMPORT_MAX_ATTEMPTS:
                 changed = ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.RUNNING, heartbeat_at=run.heartbeat_at).update(

@@ -56,3 +56,25 @@ def test_a_live_or_finished_run_is_left_alone():
     ImportRun.objects.filter(pk=done.pk).update(status="applied")
     assert imports_recover() == []
     assert ImportRun.objects.get(pk=live.pk).status == "running"
+
+
+def test_a_quiet_run_whose_worker_process_lives_on_this_host_is_left_alone():
+    # Applying a large file writes no heartbeat for a while; its process is alive.
+    import subprocess
+
+    from importers.workers import worker_alive, worker_identity
+
+    quiet = _running(attempts=1, seconds_ago=600)
+    ImportRun.objects.filter(pk=quiet.pk).update(worker=worker_identity())
+    assert worker_alive(worker_identity())
+    assert imports_recover() == []
+    assert ImportRun.objects.get(pk=quiet.pk).status == "running"
+    # A process that has ended (here: a finished child) is dead, whatever its heartbeat says.
+    child = subprocess.Popen(["true"])
+    child.wait()
+    host = worker_identity().split(":")[0]
+    ImportRun.objects.filter(pk=quiet.pk).update(worker=f"{host}:{child.pid}:123")
+    assert not worker_alive(f"{host}:{child.pid}:123")
+    assert imports_recover() == [quiet.pk]
+    # Another host's worker is judged by its heartbeat alone.
+    assert not worker_alive("elsewhere:1:1")

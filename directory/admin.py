@@ -270,6 +270,12 @@ class ContactAdmin(RecordedAdminMixin, ObjectPermissionsModelAdminMixin, admin.M
         fresh = Contact.objects.get(pk=form.instance.pk)
         request._lotse_proposal = proposal_submit(contact=fresh, user=request.user, values=values, via="admin")
 
+    def construct_change_message(self, request, form, formsets, add=False):
+        # A proposal saves no formset (no new_objects to describe) and logs no change.
+        if not add and self._proposing(request):
+            return []
+        return super().construct_change_message(request, form, formsets, add)
+
     def log_change(self, request, obj, message):
         if self._proposing(request):
             return None

@@ -187,3 +187,55 @@ def test_the_admin_login_locks_out_after_repeated_failures(people, db):
     admin.force_login(people["ada"])
     page = admin.get("/admin/axes/accessattempt/")
     assert page.status_code == 200 and "rita" in page.content.decode()
+
+
+# --- the admin per role ------------------------------------------------------------------
+
+def test_what_each_role_may_open_in_the_admin(contacts, people):
+    from curation.models import ErrorReport
+
+    mine, theirs = contacts["mine"], contacts["theirs"]
+    report_mine = ErrorReport.objects.create(contact=mine, problem="phone", text="Meldung zu Erfurt")
+    report_theirs = ErrorReport.objects.create(contact=theirs, problem="email", text="Meldung zu Jena")
+    pages = {
+        "history of theirs": f"/admin/directory/contact/{theirs.pk}/history/",
+        "history of mine": f"/admin/directory/contact/{mine.pk}/history/",
+        "report on theirs": f"/admin/curation/errorreport/{report_theirs.pk}/change/",
+        "report on mine": f"/admin/curation/errorreport/{report_mine.pk}/change/",
+        "proposal add": "/admin/curation/proposal/add/",
+        "review queue": "/admin/directory/reviewitem/",
+        "verify": f"/admin/directory/contact/verify/?ids={theirs.pk}",
+        "delete theirs": f"/admin/directory/contact/{theirs.pk}/delete/",
+        "tokens": "/admin/api/apitoken/",
+        "lockouts": "/admin/axes/accessattempt/",
+        "users": "/admin/auth/user/",
+    }
+    expected = {
+        # organisation editor: own contacts' history and reports only; nothing else
+        "otto": {"history of theirs": 403, "history of mine": 200, "report on theirs": 403, "report on mine": 200,
+                 "proposal add": 403, "review queue": 403, "verify": 403, "delete theirs": 403,
+                 "tokens": 403, "lockouts": 403, "users": 403},
+        # reviewer: every contact, report and the queue; no deleting, tokens, lockouts or users
+        "rita": {"history of theirs": 200, "history of mine": 200, "report on theirs": 200, "report on mine": 200,
+                 "proposal add": 403, "review queue": 200, "verify": 200, "delete theirs": 403,
+                 "tokens": 403, "lockouts": 403, "users": 403},
+        # administrator: everything (a proposal is only ever made from the contact form)
+        "ada": {"history of theirs": 200, "history of mine": 200, "report on theirs": 200, "report on mine": 200,
+                "proposal add": 403, "review queue": 200, "verify": 200, "delete theirs": 200,
+                "tokens": 200, "lockouts": 200, "users": 200},
+    }
+    for name, answers in expected.items():
+        browser = Client()
+        browser.force_login(people[name])
+        got = {what: browser.get(url).status_code for what, url in pages.items()}
+        assert got == answers, name
+    # The editor's report list names only reports on the own organisation's contacts.
+    browser = Client()
+    browser.force_login(people["otto"])
+    listing = browser.get("/admin/curation/errorreport/")
+    assert listing.status_code == 200
+    assert [r.pk for r in listing.context["cl"].result_list] == [report_mine.pk]
+    # A reviewer cannot resolve by deleting, nor delete a contact.
+    browser.force_login(people["rita"])
+    assert browser.post(f"/admin/directory/contact/{theirs.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Contact.objects.filter(pk=theirs.pk).exists()

@@ -61,6 +61,29 @@ def test_stale_contacts_are_flagged_on_the_page_in_the_api_and_the_queue(client,
     assert labels == [0, 1, 3]
 
 
+def test_the_stale_threshold_comes_from_the_setting_on_the_page_in_the_api_and_the_queue(client, contacts, people, settings):
+    """One contact verified 20 days ago: current under the default, stale once
+    VERIFY_AFTER_DAYS is 10, in every place that shows it."""
+    mine = contacts["mine"]  # a core contact (victim support)
+    Contact.objects.filter(pk=mine.pk).update(last_verified=timezone.localdate() - timedelta(days=20))
+    Contact.objects.filter(pk=contacts["theirs"].pk).update(last_verified=timezone.localdate())
+    client.force_login(people["rita"])
+
+    def seen():
+        page = Client().get(f"/contacts/{mine.slug}/").content.decode()
+        api = APIClient().get(f"/api/v1/contacts/{mine.uuid}/").json()["provenance"]["stale"]
+        queue = client.get("/admin/directory/reviewitem/").context["cl"].result_list
+        urgency = {c.pk: c.urgency for c in queue}[mine.pk]
+        return 'id="stale-notice"' in page, api, urgency
+
+    settings.VERIFY_AFTER_DAYS = 365
+    assert seen() == (False, False, 3)
+    settings.VERIFY_AFTER_DAYS = 10
+    assert seen() == (True, True, 1)
+    settings.VERIFY_AFTER_DAYS = 20  # exactly the threshold: not yet stale
+    assert seen() == (False, False, 3)
+
+
 def _form(client, contact) -> dict:
     page = client.get(f"/contacts/{contact.slug}/report/")
     assert page.status_code == 200 and not page.cookies

@@ -4,6 +4,7 @@ API template (../shared/reference/hsds-3.0/openapi.json). Mapping rules: api/hsd
 from __future__ import annotations
 
 import math
+import re
 import uuid
 from datetime import datetime, time
 
@@ -27,6 +28,9 @@ from directory.models import Contact, Organisation
 from lotse.env import parse_bool
 
 DEFAULT_PER_PAGE, MAX_PER_PAGE = 50, 200
+# ASCII digits only: str.isdigit() also accepts "²", which int() refuses (issue 17: a 500),
+# and int() refuses more than 4,300 digits.
+WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 
 PAGE_PARAMS = [
     OpenApiParameter("page", int, description="Page number, from 1"),
@@ -54,7 +58,7 @@ def _page(request, items, *, count: int | None = None) -> dict:
         raw = request.query_params.get(name, "")
         if raw == "":
             numbers[name] = default
-        elif raw.isdigit() and int(raw) >= 1:
+        elif WHOLE_NUMBER.fullmatch(raw) and int(raw) >= 1:
             numbers[name] = int(raw)
         else:
             raise ApiError(400, "invalid_parameter", f'{name}: "{raw[:20]}" is not a whole number of 1 or more', name)
@@ -104,7 +108,11 @@ def _modified_after(request):
     raw = request.query_params.get("modified_after", "").strip()
     if not raw:
         return None
-    moment = parse_datetime(raw) if "T" in raw or " " in raw else None
+    try:
+        # Both raise ValueError for a well-formed but impossible value (2025-02-30).
+        moment = parse_datetime(raw) if "T" in raw or " " in raw else None
+    except ValueError:
+        moment = None
     if moment is None:
         try:
             day = parse_date(raw)

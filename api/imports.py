@@ -120,7 +120,7 @@ class ImportListView(ImportView, generics.ListAPIView):
             # Refuse an oversized body before reading it (Content-Length), not after.
             length = request.META.get("CONTENT_LENGTH") or "0"
             limit = import_max_bytes()
-            if length.isdigit() and int(length) > limit + MULTIPART_OVERHEAD:
+            if length.isascii() and length.isdigit() and int(length) > limit + MULTIPART_OVERHEAD:
                 raise _too_large(int(length), limit)
 
     @extend_schema(
@@ -150,7 +150,7 @@ class ImportListView(ImportView, generics.ListAPIView):
         if request.data.get("mapping"):
             try:
                 mapping = json.loads(request.data["mapping"])
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested too deeply (issue 17)
                 raise ApiError(400, "invalid_parameter", 'mapping: not JSON; send an object like {"Their header": "name"}', "mapping") from None
         # The API answers in English, the one language its clients can rely on (as the
         # search API's errors); the admin and the command speak German first.

@@ -1,7 +1,12 @@
+import re
+
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 
 from api.errors import ApiError
+
+# ASCII digits only: str.isdigit() also accepts "²" and "١٢" (issue 17).
+WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
 class ApiPagination(PageNumberPagination):
@@ -14,7 +19,7 @@ class ApiPagination(PageNumberPagination):
     def paginate_queryset(self, queryset, request, view=None):
         for name in ("page", "per_page"):
             raw = request.query_params.get(name)
-            if raw is not None and not (raw.isdigit() and int(raw) >= 1):
+            if raw is not None and not (WHOLE_NUMBER.fullmatch(raw) and int(raw) >= 1):
                 raise ApiError(400, "invalid_parameter", f'{name}: "{raw[:20]}" is not a whole number of 1 or more', name)
         per_page = request.query_params.get("per_page")
         if per_page is not None and int(per_page) > self.max_page_size:

@@ -8,23 +8,24 @@ import orjson
 from django.core.serializers.json import DjangoJSONEncoder
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
+from directory.formulas import neutralise
+
 CSV_COLUMNS = [
     "uuid", "name", "organisation", "kinds", "incident_types", "all_incidents", "target_groups", "channels", "scope", "states",
     "districts", "street", "postcode", "town", "lat", "lng", "phones", "email", "website", "online_report_url",
     "opening_hours", "open_24_7", "languages", "barrier_free", "anonymous", "free_of_charge", "source",
     "source_id", "source_url", "source_date", "last_verified", "updated_at",
 ]
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def neutralise(value) -> str:
-    """A cell that a spreadsheet would run as a formula starts with ' (OWASP CSV injection)."""
+def _cell(value) -> str:
+    """A cell's text; one that a spreadsheet would run as a formula starts with ' (the one
+    guard against CSV injection, directory/formulas.py)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "1" if value else "0"
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return neutralise(str(value))
 
 
 def contact_row(item: dict) -> list[str]:
@@ -49,7 +50,7 @@ def contact_row(item: dict) -> list[str]:
         value = values.get(column)
         if isinstance(value, list):
             value = "; ".join(str(v) for v in value)
-        row.append(neutralise(value))
+        row.append(_cell(value))
     return row
 
 

@@ -17,6 +17,8 @@ p50/p95/p99, errors and the worker count. Target on 2 cores: ≥ 500 searches/s,
 API throttling is switched off for the run (one client address sends everything).
 
 Run: python -m benchmarks.bench_load [--rows 20000] [--seconds 60]
+     python -m benchmarks.bench_load --smoke    (CI: 200 rows, 2 workers × 2 threads, the mixed and the
+                                                searches-only run for 2 s each after 1 s of warm-up, figures only)
 Env: LOTSE_BENCH_SWEEP="2x4,4x4" tries worker×thread counts for 15 s each first;
      WEB_CONCURRENCY / WEB_THREADS set the counts of the main run (else gunicorn.conf.py's).
 """
@@ -40,7 +42,13 @@ CONNECTIONS = 32
 WRK_THREADS = 2
 
 
-def main(rows: int = 20_000, seconds: int = 60) -> int:
+SMOKE = {"rows": 200, "seconds": 2}
+
+
+def main(rows: int = 20_000, seconds: int = 60, *, smoke: bool = False) -> int:
+    if smoke:
+        print("smoke mode: small sizes, no targets judged", flush=True)
+        rows, seconds = SMOKE["rows"], SMOKE["seconds"]
     if shutil.which("wrk") is None:
         print("wrk is not installed: `apt-get install -y wrk` (make bench installs it)")
         return 1
@@ -50,8 +58,8 @@ def main(rows: int = 20_000, seconds: int = 60) -> int:
         env["LOTSE_BENCH_SWEEP"] = os.environ["LOTSE_BENCH_SWEEP"]
     with tempfile.TemporaryDirectory(prefix="lotse-bench-load-") as work:
         env["LOTSE_VAR_DIR"] = str(Path(work) / "launcher")
-        return subprocess.call([sys.executable, "-m", "benchmarks.bench_load", "--child", work, str(rows), str(seconds)],
-                               cwd=REPO, env=env)
+        return subprocess.call([sys.executable, "-m", "benchmarks.bench_load", "--child", work, str(rows), str(seconds),
+                                *(["--smoke"] if smoke else [])], cwd=REPO, env=env)
 
 
 def _mix(slugs: list[str], count: int, *, searches_only: bool = False, seed: int = 11) -> list[str]:
@@ -110,7 +118,7 @@ def _cpu_seconds(pids: list[int]) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def child(work: Path, rows: int, seconds: int) -> int:
+def child(work: Path, rows: int, seconds: int, *, smoke: bool = False) -> int:
     import django
 
     django.setup()
@@ -149,7 +157,7 @@ def child(work: Path, rows: int, seconds: int) -> int:
                 paths_file = work / f"paths-{name}.txt"
                 paths_file.write_text("\n".join(paths(slugs)) + "\n")
                 # Warm the workers (imports, connections) before measuring.
-                _wrk(site.url, paths_file, 3)
+                _wrk(site.url, paths_file, 1 if smoke else 3)
                 log = site.var_dir / "gunicorn.log"
                 offset = log.stat().st_size
                 workers_pids = site.worker_pids()
@@ -169,15 +177,17 @@ def child(work: Path, rows: int, seconds: int) -> int:
                 site.stop()
 
         slugs: list[str] = []
-        mixed = lambda s: _mix(s, 5000)  # noqa: E731
-        searches = lambda s: _mix(s, 5000, searches_only=True)  # noqa: E731
+        count = 500 if smoke else 5000
+        mixed = lambda s: _mix(s, count)  # noqa: E731
+        searches = lambda s: _mix(s, count, searches_only=True)  # noqa: E731
         for workers, threads in sweep:
             run(f"sweep mixed {workers}x{threads}", workers, threads, mixed, 15, 0.5)
-        workers = int(os.environ.get("WEB_CONCURRENCY", "0")) or _conf("workers")
-        threads = int(os.environ.get("WEB_THREADS", "0")) or _conf("threads")
+        workers = int(os.environ.get("WEB_CONCURRENCY", "0")) or (2 if smoke else _conf("workers"))
+        threads = int(os.environ.get("WEB_THREADS", "0")) or (2 if smoke else _conf("threads"))
         run("mixed traffic", workers, threads, mixed, seconds, 0.5)
         only = run("searches only", workers, threads, searches, min(20, seconds), 1.0)
-        run("searches only, light load", workers, threads, searches, min(20, seconds), 1.0, connections=4)
+        if not smoke:
+            run("searches only, light load", workers, threads, searches, min(20, seconds), 1.0, connections=4)
     finally:
         site.stop()
         meili.stop()
@@ -219,8 +229,8 @@ def _conf(name: str) -> int:
 
 if __name__ == "__main__":
     if "--child" in sys.argv:
-        _, _, work, rows, seconds = sys.argv
-        sys.exit(child(Path(work), int(rows), int(seconds)))
-    args = sys.argv[1:]
+        _, _, work, rows, seconds, *flags = sys.argv
+        sys.exit(child(Path(work), int(rows), int(seconds), smoke="--smoke" in flags))
+    args = [a for a in sys.argv[1:] if a != "--smoke"]
     options = dict(zip(args[::2], args[1::2]))
-    sys.exit(main(rows=int(options.get("--rows", 20_000)), seconds=int(options.get("--seconds", 60))))
+    sys.exit(main(rows=int(options.get("--rows", 20_000)), seconds=int(options.get("--seconds", 60)), smoke="--smoke" in sys.argv))

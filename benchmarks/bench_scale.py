@@ -10,6 +10,8 @@ while serving), the disk size, and the latency of the multi-search that /api/v1/
 sends (search/engine.py: meili_request) for varied queries, over one kept-alive
 connection without gzip (MEILISEARCH.md §5).
 
+`--smoke` (CI) indexes 2,000 and 4,000 contacts and runs 20 queries per size, figures only.
+
 Bounded: LOTSE_SCALE_SIZES (--full: 20000,100000,250000,500000,1000000; else 20000,50000)
 and LOTSE_SCALE_BUDGET seconds (--full: 1500, else 300): a step that would start after the budget is
 spent is not run, and the table says which sizes were measured.
@@ -147,19 +149,28 @@ FULL = "20000,100000,250000,500000,1000000"
 SHORT = "20000,50000"
 
 
-def main(full: bool = False) -> int:
+SMOKE = "2000,4000"
+
+
+def main(full: bool = False, *, smoke: bool = False) -> int:
     """Run the measurement in a child process with a clean environment (own var dir)."""
     import subprocess
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MEILISEARCH_", "DATABASE_URL", "LOTSE_", "DJANGO_"))}
-    env.update(LOG_LEVEL="WARNING", LOTSE_SCALE_SIZES=os.environ.get("LOTSE_SCALE_SIZES", FULL if full else SHORT),
-               LOTSE_SCALE_BUDGET=os.environ.get("LOTSE_SCALE_BUDGET", "1500" if full else "300"))
+    if smoke:
+        print("smoke mode: small sizes, no targets judged", flush=True)
+        env.update(LOG_LEVEL="WARNING", LOTSE_SCALE_SIZES=SMOKE, LOTSE_SCALE_BUDGET="60", LOTSE_SCALE_QUERIES="20")
+    else:
+        env.update(LOG_LEVEL="WARNING", LOTSE_SCALE_SIZES=os.environ.get("LOTSE_SCALE_SIZES", FULL if full else SHORT),
+                   LOTSE_SCALE_BUDGET=os.environ.get("LOTSE_SCALE_BUDGET", "1500" if full else "300"))
     return subprocess.call([sys.executable, "-m", "benchmarks.bench_scale", "--child"], cwd=Path(__file__).resolve().parent.parent, env=env)
 
 
 def child() -> None:
     sizes = [int(s) for s in os.environ["LOTSE_SCALE_SIZES"].split(",")]
     budget = float(os.environ["LOTSE_SCALE_BUDGET"])
+    queries = int(os.environ.get("LOTSE_SCALE_QUERIES", QUERIES))
+    warmup = min(WARMUP, queries // 4)
     started = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="lotse-bench-scale-"))
     _setup_django(work / "var")
@@ -179,7 +190,7 @@ def child() -> None:
     session.headers.update({"Accept-Encoding": "identity", "Authorization": f"Bearer {server.keys['admin']}"})
     search_session = requests.Session()
     search_session.headers.update({"Accept-Encoding": "identity", "Authorization": f"Bearer {server.keys['search']}"})
-    bodies = [meili_request(parse_query(p)) for p in search_params(QUERIES + WARMUP)]
+    bodies = [meili_request(parse_query(p)) for p in search_params(queries + warmup)]
 
     def wait(uid: int) -> None:
         while True:
@@ -220,7 +231,7 @@ def child() -> None:
                 response = search_session.post(f"{server.url}/multi-search", json=body, timeout=30)
                 took = (time.perf_counter() - t) * 1000
                 response.raise_for_status()
-                if n >= WARMUP:
+                if n >= warmup:
                     latencies.append(took)
                     server_ms.append(sum(r.get("processingTimeMs", 0) for r in response.json()["results"]))
             rows.append({
@@ -239,7 +250,7 @@ def child() -> None:
 
     print()
     print(f"Search cost by directory size (Meilisearch 1.21, --max-indexing-memory 1GiB, {os.cpu_count()} cores, "
-          f"{QUERIES} varied /api/v1/search/ multi-searches per size)")
+          f"{queries} varied /api/v1/search/ multi-searches per size)")
     print("| contacts | indexing this step s | indexing total s | peak RSS MB | RSS serving MB | disk MB "
           "| query p50 ms | p95 ms | p99 ms | server time p50 ms |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -256,4 +267,4 @@ if __name__ == "__main__":
     if "--child" in sys.argv:
         child()
     else:
-        sys.exit(main(full="--full" in sys.argv))
+        sys.exit(main(full="--full" in sys.argv, smoke="--smoke" in sys.argv))

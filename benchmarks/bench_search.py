@@ -21,6 +21,7 @@ prints p50/p95/p99, the api/raw and api-cold/raw ratios and the cache's hit rate
 Targets: ratio ≤ 1.5, api p95 ≤ 20 ms.
 
 Run: python -m benchmarks.bench_search [--rows 20000] [--requests 600]
+     python -m benchmarks.bench_search --smoke    (CI: 300 rows, 30 requests, figures only)
 """
 
 from __future__ import annotations
@@ -36,7 +37,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
-def main(rows: int = 20_000, requests_: int = 600) -> int:
+SMOKE = {"rows": 300, "requests_": 30}
+
+
+def main(rows: int = 20_000, requests_: int = 600, *, smoke: bool = False) -> int:
+    if smoke:
+        print("smoke mode: small sizes, no targets judged", flush=True)
+        rows, requests_ = SMOKE["rows"], SMOKE["requests_"]
     with tempfile.TemporaryDirectory(prefix="lotse-bench-search-") as var:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("MEILISEARCH_", "DATABASE_URL", "LOTSE_", "DJANGO_"))}
         # API throttling off: every in-process request comes from one client (the test client).
@@ -158,7 +165,7 @@ def _child(rows: int, count: int) -> int:
         def database(i):
             DatabaseExecutor().run(queries[i])
 
-        for i in range(min(50, count)):  # warm up connections and the gazetteer
+        for i in range(min(50, count // 3)):  # warm up connections and the gazetteer
             api_cold(i), raw(i)
         result_cache.results().clear()  # the measured run starts with an empty cache
         timings = {"api": [], "api-cold": [], "raw": [], "client": [], "database": []}
@@ -169,7 +176,7 @@ def _child(rows: int, count: int) -> int:
                 t = time.perf_counter()
                 fn(i)
                 timings[name].append((time.perf_counter() - t) * 1000)
-        for i in range(min(count, 150)):
+        for i in range(min(count // 3, 150)):
             t = time.perf_counter()
             database(i)
             timings["database"].append((time.perf_counter() - t) * 1000)
@@ -210,4 +217,4 @@ if __name__ == "__main__":
     args = sys.argv[1:]
     rows = int(args[args.index("--rows") + 1]) if "--rows" in args else 20_000
     count = int(args[args.index("--requests") + 1]) if "--requests" in args else 600
-    sys.exit(main(rows, count))
+    sys.exit(main(rows, count, smoke="--smoke" in args))

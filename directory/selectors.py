@@ -16,6 +16,7 @@ A contact as read (the keys of CONTACT_FIELDS, then):
 
 from __future__ import annotations
 
+import re
 import uuid
 from django.db.models import QuerySet
 
@@ -99,7 +100,7 @@ def contact_key_filter(key: str) -> dict | None:
         return {"uuid": uuid.UUID(key)}
     except ValueError:
         pass
-    if key.isdigit():
+    if re.fullmatch(r"[0-9]{1,18}", key):  # ASCII, within a 64-bit id ("²".isdigit() is true too)
         return {"pk": int(key)}
     return {"slug": key} if key else None
 

@@ -11,15 +11,18 @@ slip in.
 import hashlib
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from importers.models import ImportRun
-from importers.services import ImportRefused
+from importers.readers import grouped
+from importers.services import ImportRefused, preview_expired, previews_expire
 from importers.tasks import import_submit
 
 
@@ -28,6 +31,17 @@ class UploadForm(forms.Form):
     source = forms.SlugField(label=_("Quelle (Kennung)"), max_length=60, help_text=_("z. B. weisser-ring; eine neue Quelle wird angelegt"))
     skip_invalid = forms.BooleanField(label=_("fehlerhafte Zeilen überspringen"), required=False)
     no_deactivate = forms.BooleanField(label=_("fehlende Kontakte nicht deaktivieren"), required=False)
+
+    def clean_file(self):
+        # The size before the bytes: an oversized file is never read into memory (Django
+        # keeps a large upload in a temporary file), stored or queued (issue 17).
+        upload = self.cleaned_data["file"]
+        limit = settings.IMPORT_MAX_BYTES
+        if upload.size > limit:
+            message = gettext("die Datei hat %(size)s Bytes; erlaubt sind höchstens %(limit)s Bytes (IMPORT_MAX_BYTES); "
+                              "bitte in kleinere Dateien aufteilen") % {"size": grouped(upload.size), "limit": grouped(limit)}
+            raise forms.ValidationError(message[:1].upper() + message[1:])
+        return upload
 
 
 class ConfirmForm(forms.Form):
@@ -78,6 +92,7 @@ class ImportRunAdmin(admin.ModelAdmin):
 
     def upload_view(self, request):
         self._check(request)
+        previews_expire()
         form = UploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid() and (refusal := self._refusal(request, form.cleaned_data["source"])):
             form.add_error("source", refusal)
@@ -97,6 +112,7 @@ class ImportRunAdmin(admin.ModelAdmin):
 
     def confirm_view(self, request):
         self._check(request)
+        previews_expire()
         form = ConfirmForm(request.POST or None)
         if request.method != "POST" or not form.is_valid():
             return redirect("admin:importers_importrun_upload")
@@ -108,7 +124,7 @@ class ImportRunAdmin(admin.ModelAdmin):
             messages.error(request, refusal)
             return redirect("admin:importers_importrun_upload")
         data = bytes(preview.upload or b"")
-        if preview.confirmed_by_id or not data:
+        if preview.confirmed_by_id or not data or preview_expired(preview):
             messages.error(request, _("Dieser Probelauf wurde bereits bestätigt oder ist abgelaufen. Bitte die Datei erneut hochladen."))
             return redirect("admin:importers_importrun_upload")
         if not (hashlib.sha256(data).hexdigest() == preview.sha256 == form.cleaned_data["sha256"]):
@@ -133,7 +149,8 @@ class ImportRunAdmin(admin.ModelAdmin):
         if run.status == ImportRun.Status.FAILED:
             return self._render(request, "admin/importers/progress.html", None, run=run)
         confirm = None
-        if run.status == ImportRun.Status.PREVIEWED and not run.confirmed_by_id and run.upload is not None:
+        if (run.status == ImportRun.Status.PREVIEWED and not run.confirmed_by_id and run.upload is not None
+                and not preview_expired(run)):
             confirm = ConfirmForm(initial={"run": run.pk, "sha256": run.sha256})
         return self._render(request, "admin/importers/preview.html", run.report, confirm=confirm)
 

@@ -1,8 +1,8 @@
 """Contacts → the canonical format (CSV, XLSX or JSON), which re-imports to zero changes.
 
-Cells that begin with =, +, - or @ are prefixed with an apostrophe so that a spreadsheet
-shows them as text instead of running them as formulas (OWASP "CSV injection"); the
-importer strips that one apostrophe again.
+Cells that begin with =, +, -, @, tab or carriage return are prefixed with an apostrophe so
+that a spreadsheet shows them as text instead of running them as formulas (OWASP "CSV
+injection"; the one guard: directory/formulas.py); the importer strips that one apostrophe again.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import json
 
 from django.utils.translation import gettext as _
 
+from directory.formulas import neutralise
 from directory.models import District, Scope, Source
 from importers.columns import CANONICAL
 from importers.sync import source_snapshot
-from importers.validate import FORMULA_START
 
 FORMATS = ("csv", "xlsx", "json")
 LISTS = {"kinds", "incident_types", "target_groups", "channels", "states", "districts", "languages"}
@@ -34,10 +34,6 @@ def _cell(column: str, value) -> str:
     if column == "phone":
         return "; ".join(value)
     return str(value)
-
-
-def neutralise(text: str) -> str:
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def export_rows(*, source_slug: str | None = None) -> list[dict[str, str]]:

@@ -96,3 +96,45 @@ class RowFingerprint(models.Model):
 
     def __str__(self):
         return f"{self.contact_id}: {self.fingerprint[:12]}"
+
+
+class GeocodeResult(models.Model):
+    """What the online geocoder answered for an address, shared by every process (issue 17:
+    a per-process cache asked again in each worker and after each restart)."""
+
+    key = models.CharField(max_length=64, primary_key=True)  # importers.geocoders.geocode_key
+    query = models.JSONField()
+    found = models.BooleanField(default=False)
+    address = models.TextField(blank=True)
+    lat = models.FloatField(null=True, blank=True)
+    lng = models.FloatField(null=True, blank=True)
+    fetched_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Geocodierung")
+        verbose_name_plural = _("Geocodierungen")
+
+
+class GeocodePending(models.Model):
+    """An address an import placed by the offline gazetteer (at `lat`, `lng`) that waits for
+    the online geocoder: `manage.py geocode_addresses`, outside any request."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    query = models.JSONField()
+    lat = models.FloatField()  # the gazetteer's point the import gave the contacts
+    lng = models.FloatField()
+    queued_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("offene Geocodierung")
+        verbose_name_plural = _("offene Geocodierungen")
+
+
+class GeocoderPace(models.Model):
+    """When a geocoding service may be asked next, for all processes together (its usage
+    policy: Nominatim allows one request per second)."""
+
+    name = models.CharField(max_length=60, primary_key=True)
+    next_at = models.FloatField(default=0.0)  # seconds since the epoch

@@ -15,7 +15,7 @@ import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from directory import history
 from directory.models import ChangeContext, Source
 from importers.columns import MappingError, mapping_check
+from importers.geocoders import geocode_queue
 from importers.models import ImportRun
 from importers.readers import ReadError, table_read
 from importers.sync import ImportPlan, StaleFingerprint, known_fingerprints, plan_apply, plan_build
@@ -35,6 +36,9 @@ logger = logging.getLogger(__name__)
 Via = ChangeContext.Via
 SOURCE_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
 CHANGE_LIMIT = 1000  # changes listed per kind in a report; counts are always complete
+# Errors (and warnings) listed in a report, the API's answer and the stored run; the rest are
+# counted (errors_omitted). A file of 100,000 bad rows must not become a 30 MB report (issue 17).
+ERROR_LIMIT = 1000
 
 
 @dataclass
@@ -83,8 +87,10 @@ class ImportReport:
             "options": self.options,
             "rows": self.rows,
             "counts": self.counts,
-            "errors": [e.as_dict() for e in self.errors],
-            "warnings": [w.as_dict() for w in self.warnings],
+            "errors": [e.as_dict() for e in self.errors[:ERROR_LIMIT]],
+            "errors_omitted": max(0, len(self.errors) - ERROR_LIMIT),
+            "warnings": [w.as_dict() for w in self.warnings[:ERROR_LIMIT]],
+            "warnings_omitted": max(0, len(self.warnings) - ERROR_LIMIT),
             "plan_digest": plan.digest() if plan else "",
             "changes": {
                 "created": [{"row": c.row, "name": c.values["name"], "source_id": c.values["external_id"]} for c in plan.creates[:change_limit]],
@@ -193,8 +199,24 @@ def _import_run(*, data, filename, source_slug, dry_run, skip_invalid, mapping, 
         validation = _validate(report, data=data, filename=filename, source_slug=source_slug, mapping=mapping, progress=progress, fingerprints=False)
         _plan(report, validation, source_slug=source_slug, dry_run=dry_run, skip_invalid=skip_invalid, deactivate=deactivate,
               expected_plan_digest=expected_plan_digest, progress=progress)
-    _record(report, run=run, upload=data if keep_upload else None)
+    # Only a preview that can still be confirmed keeps its bytes: a refused file never can.
+    _record(report, run=run, upload=data if keep_upload and report.ok else None)
     return report
+
+
+def preview_expired(run: ImportRun) -> bool:
+    """A preview older than IMPORT_PREVIEW_HOURS can no longer be confirmed."""
+    return run.started_at < timezone.now() - timedelta(hours=settings.IMPORT_PREVIEW_HOURS)
+
+
+def previews_expire() -> int:
+    """Drop the kept bytes of finished previews nobody confirmed within IMPORT_PREVIEW_HOURS
+    (an uploaded contact list is personal data; the run itself stays in the history; queued
+    and running runs keep theirs for the worker). Returns how many previews lost their bytes."""
+    cutoff = timezone.now() - timedelta(hours=settings.IMPORT_PREVIEW_HOURS)
+    return ImportRun.objects.filter(
+        status=ImportRun.Status.PREVIEWED, upload__isnull=False, started_at__lt=cutoff,
+    ).update(upload=None)
 
 
 def _plan(report: ImportReport, validation: Validation | None, *, source_slug, dry_run, skip_invalid, deactivate, expected_plan_digest,
@@ -283,6 +305,8 @@ def _apply_once(report: ImportReport, validation: Validation, *, source_slug: st
             with history.recording(via=Via.IMPORT, user_id=run.get("user_id"), import_run_id=report.run_id,
                                    reason=f"{run.get('via', 'command')}: {run.get('filename', '')}"):
                 plan_apply(plan, source=source)
+            if validation.geocode_pending:
+                geocode_queue(validation.geocode_pending)  # online geocoding: later, outside the request
             report.applied_at = timezone.now()  # still under the source lock: commit order
             # In the same transaction as the contacts: a worker killed at any moment leaves
             # the run applied with them, or neither (importers/tasks.py retries the latter).
@@ -306,7 +330,7 @@ def _record(report: ImportReport, *, run: ImportRun, upload: bytes | None) -> No
     run.status = report.status
     run.options = report.options
     run.rows = report.rows
-    run.errors = [e.as_dict() for e in report.errors[:CHANGE_LIMIT]]
+    run.errors = [e.as_dict() for e in report.errors[:ERROR_LIMIT]]
     run.plan_digest = report.plan.digest() if report.plan else ""
     run.upload = upload
     run.phase = ""

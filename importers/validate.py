@@ -37,9 +37,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.utils import translation
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+# Export neutralises cells starting with these against formula injection by prefixing "'";
+# reading removes that prefix again, so an exported file re-imports to the same values.
+from directory.formulas import FORMULA_START
 from directory.geo import AmbiguousPlace
 from directory.models import Channel, ContactKind, District, IncidentType, Scope, State, TargetGroup
 from directory.phones import PhoneError, phone_to_e164
@@ -72,9 +76,6 @@ MAX_LENGTH = {
 # "alle" in the incident column: the contact helps with every incident (issue 15).
 ALL_INCIDENTS = {"alle", "all", "allevorfaelle", "allevorfallarten", "allincidents", "jedervorfall"}
 SOURCE_DATE = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?")
-# Export neutralises cells starting with these against formula injection by prefixing "'";
-# reading removes that prefix again, so an exported file re-imports to the same values.
-FORMULA_START = ("=", "+", "-", "@")
 EMAIL = EmailValidator()
 URL = URLValidator(schemes=["http", "https"])
 # Plain addresses that the Django validators above certainly accept (a strict subset of
@@ -137,6 +138,8 @@ class Validation:
     invalid_keys: set[tuple[str, ...]] = field(default_factory=set)
     rows: int = 0
     headers: dict[str, str] = field(default_factory=dict)  # canonical column → the file's header
+    # Addresses the online geocoder's cache did not know (importers.geocoders.geocode_queue).
+    geocode_pending: dict[str, dict] = field(default_factory=dict)
 
 
 class Reference:
@@ -162,12 +165,16 @@ class Reference:
                 if district not in bucket:
                     bucket.append(district)
         self.terms: dict[str, dict[str, str]] = {}
+        # (German, English) labels in reference order, for messages: people name terms by
+        # their labels, not by slugs (issue 17).
+        self.term_labels: dict[str, list[tuple[str, str]]] = {}
         for column, model in TERM_MODELS.items():
             lookup = {}
             for term in model.objects.all():
                 for key in (term.slug, term.name_de, term.name_en):
                     lookup[normalise_name(key)] = term.slug
             self.terms[column] = lookup
+            self.term_labels[column] = list(model.objects.order_by("position", "slug").values_list("name_de", "name_en"))
         self.gazetteer = GazetteerGeocoder()
         # Values repeat across rows (labels, hotline numbers): parse each distinct one once.
         self.memo: dict[tuple[str, str], object] = {}
@@ -184,9 +191,10 @@ def header_resolve(table: Table, mapping: dict | None) -> tuple[dict[int, str], 
     columns: dict[int, str] = {}
     errors: list[RowError] = []
     seen: dict[str, str] = {}
+    unnamed_with_values = _unnamed_with_values(table)
     for index, header in enumerate(table.headers):
         if not header.strip():
-            if any(index < len(cells) and cells[index].text.strip() for _, cells in table.rows):
+            if index in unnamed_with_values:
                 errors.append(RowError(1 if table.format != "json" else None, f"#{index + 1}", "", _("hat Werte, aber keine Überschrift; bitte die Spalte benennen oder löschen")))
             continue
         column = canonical_column(header, mapping)
@@ -205,6 +213,21 @@ def header_resolve(table: Table, mapping: dict | None) -> tuple[dict[int, str], 
         errors.append(RowError(None, None, "", _("die Datei hat keine Spalte für %(missing)s (erforderlich: %(required)s)") % {
             "missing": ", ".join(missing), "required": ", ".join(REQUIRED)}))
     return columns, errors
+
+
+def _unnamed_with_values(table: Table) -> set[int]:
+    """The columns without a header that hold a value in some row: one pass over the rows,
+    done with a column once a value is found in it (before, every unnamed column scanned
+    every row; with the header width unlimited, that was rows × columns, issue 17)."""
+    pending = {index for index, header in enumerate(table.headers) if not header.strip()}
+    found: set[int] = set()
+    for _number, cells in table.rows:
+        if not pending:
+            break
+        hits = {index for index in pending if index < len(cells) and cells[index].text.strip()}
+        pending -= hits
+        found |= hits
+    return found
 
 
 # Bump when parsing changes what a row means: every stored fingerprint is then stale.
@@ -293,6 +316,7 @@ def rows_validate(table: Table, *, mapping: dict | None = None, progress=None, k
     # Within a row, errors follow the columns from left to right, as the user reads them.
     position = {header: index for index, header in reversed(list(enumerate(table.headers)))}
     result.errors.sort(key=lambda e: (e.row or 0, position.get(e.column, len(position))))
+    result.geocode_pending = dict(getattr(reference.geocoder, "missed", {}))
     return result
 
 
@@ -589,8 +613,11 @@ class RowParser:
         if located is None:
             return None, None, district
         if self.reference.geocoder is not self.reference.gazetteer and (street or postcode or town):
+            # The online geocoder's shared cache only; a miss keeps the gazetteer's point and
+            # is queued for `geocode_addresses` once the import is applied (importers/geocoders.py).
             found = self.reference.geocoder.geocode(
-                {"street": street, "postalcode": postcode, "city": town, "country": "Deutschland"}
+                {"street": street, "postalcode": postcode, "city": town, "country": "Deutschland"},
+                fallback=(located.latitude, located.longitude),
             )
             if found is not None:
                 return round(found.latitude, 6), round(found.longitude, 6), district
@@ -619,7 +646,8 @@ class RowParser:
                 memo[key] = lookup.get(normalise_name(item))
             slug = memo[key]
             if slug is None:
-                known = ", ".join(sorted(set(self.reference.terms[column].values())))
+                english = get_language() == "en"
+                known = ", ".join(label_en if english else label_de for label_de, label_en in self.reference.term_labels[column])
                 self.error(column, item, _("ist nicht bekannt; möglich sind %(known)s") % {"known": known})
             elif slug not in slugs:
                 slugs.append(slug)

@@ -131,17 +131,20 @@ class AccessLogMiddleware:
 
 
 class NulParameterMiddleware:
-    """400 for a query parameter holding a NUL character, before any view sees it.
+    """400 for a query parameter or a path holding a NUL character, before any view sees it.
 
     No search, code or text of ours contains U+0000, and PostgreSQL refuses it in text
     ("text fields cannot contain NUL bytes"): passed on, it became a 500 in every view that
-    filters by a parameter (found by the API schema fuzzing on PostgreSQL).
+    filters by a parameter (found by the API schema fuzzing on PostgreSQL), and in a path
+    segment such as /api/v1/contacts/%00/ (issue 17).
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        if "\x00" in request.path_info or "\x00" in request.path:
+            return _nul_in_path(request)
         if "\x00" in request.META.get("QUERY_STRING", "") or "%00" in request.META.get("QUERY_STRING", ""):
             for name, values in request.GET.lists():
                 if "\x00" in name or any("\x00" in value for value in values):
@@ -157,6 +160,13 @@ def error_body(code: str, message: str, field: str | None = None) -> dict:
     if field:
         error["field"] = field
     return {"error": error}
+
+
+def _nul_in_path(request):
+    message = "the address contains a NUL character (\\x00)"
+    if request.path_info.startswith("/api/"):
+        return JsonResponse(error_body("invalid_path", message), status=400)
+    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
 
 
 def _nul_refused(request, name: str):

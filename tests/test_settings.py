@@ -27,3 +27,19 @@ def test_a_bad_number_is_an_error(monkeypatch):
 def test_lists_are_comma_separated(monkeypatch):
     monkeypatch.setenv("ALLOWED_HOSTS", "lotse.example, www.lotse.example")
     assert env_list("ALLOWED_HOSTS") == ["lotse.example", "www.lotse.example"]
+
+
+@pytest.mark.parametrize("raw, expected", [(None, 0), ("0", 0), ("1", 1), ("2", 2)])
+def test_api_proxies_counts_the_proxies_and_zero_means_the_socket_address(raw, expected):
+    # Issue 17: 0 became None, and DRF's None means "trust the whole X-Forwarded-For".
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "API_PROXIES"}
+    if raw is not None:
+        env["API_PROXIES"] = raw
+    code = "import django; django.setup(); from django.conf import settings; print(repr(settings.REST_FRAMEWORK['NUM_PROXIES']))"
+    out = subprocess.run([sys.executable, "-c", code], env={**env, "DJANGO_SETTINGS_MODULE": "lotse.settings"},
+                         capture_output=True, text=True, check=True).stdout.strip()
+    assert out == repr(expected)

@@ -9,11 +9,16 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def lang_url(context, language: str) -> str:
-    """This page in another language: same path and parameters, lang replaced."""
+    """This page in another language: the same parameters, lang replaced.
+
+    A query-only relative link ("?…"): the browser keeps the page's own path. Built from
+    request.path, a 404 page for /%5Cevil.example/ linked to "/\\evil.example/?lang=en",
+    which browsers read as //evil.example/ (issue 17).
+    """
     request = context["request"]
     pairs = [(k, v) for k, values in request.GET.lists() if k != "lang" for v in values]
     pairs.append(("lang", language))
-    return f"{request.path}?{urlencode(pairs)}"
+    return f"?{urlencode(pairs)}"
 
 
 @register.simple_tag(takes_context=True)

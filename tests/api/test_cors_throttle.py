@@ -64,3 +64,28 @@ def test_a_malformed_rate_stops_the_start(settings):
     settings.API_THROTTLE_READ = "lots"
     with pytest.raises(ImproperlyConfigured, match='API_THROTTLE_READ: "lots" is not a rate'):
         check_rates()
+
+
+@pytest.mark.parametrize("path, params", [("/api/v1/states/", {}), ("/api/v1/search/", {"state": "BY"})])
+def test_a_forged_forwarded_for_header_does_not_change_who_is_counted(client, settings, path, params):
+    # Issue 17: with API_PROXIES unset (0), DRF took the whole X-Forwarded-For header, which
+    # the client writes, as the client's identity: ten forged headers, ten fresh limits.
+    from api.models import ThrottleSlot
+
+    settings.API_THROTTLE_READ = "3/minute"
+    statuses = [client.get(path, params, HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code for n in range(10)]
+    assert statuses == [200] * 3 + [429] * 7
+    assert ThrottleSlot.objects.count() == 1
+
+
+def test_behind_one_proxy_the_address_it_appends_is_the_client(client, settings):
+    from rest_framework.settings import api_settings
+
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    assert api_settings.NUM_PROXIES == 1
+    settings.API_THROTTLE_READ = "2/minute"
+    # The proxy appends the address it saw; whatever the client wrote before it is ignored.
+    forged = [f"10.9.9.{n}, 203.0.113.5" for n in range(4)]
+    statuses = [client.get("/api/v1/states/", HTTP_X_FORWARDED_FOR=header).status_code for header in forged]
+    assert statuses == [200, 200, 429, 429]
+    assert client.get("/api/v1/states/", HTTP_X_FORWARDED_FOR="10.9.9.1, 203.0.113.6").status_code == 200

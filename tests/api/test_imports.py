@@ -20,10 +20,10 @@ def upload(data=GOOD, name="partner.csv", **fields):
     return {"file": SimpleUploadedFile(name, data, content_type="text/csv"), "source": "api-partner", **fields}
 
 
-def submit(client, data=GOOD, headers=None, **fields):
+def submit(client, data=GOOD, headers=None, name="partner.csv", **fields):
     """POST an upload: 202 at once with the run's status URL; the run as that URL shows it
     (the tests' task backend has done it by then, tests/conftest.py)."""
-    response = client.post("/api/v1/imports/", upload(data, **fields), format="multipart", **(headers or {}))
+    response = client.post("/api/v1/imports/", upload(data, name=name, **fields), format="multipart", **(headers or {}))
     assert response.status_code == 202, response.json()
     body = response.json()
     assert body["status"] == "queued" and response["Location"] == body["status_url"]
@@ -144,3 +144,24 @@ def test_imports_are_never_cors_enabled(alice):
         "/api/v1/imports/", HTTP_ORIGIN="https://partner.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST"
     )
     assert "Access-Control-Allow-Origin" not in preflight
+
+
+@pytest.mark.parametrize("data, name", [(b"[" * 100_000 + b"]" * 100_000, "deep.json"),
+                                        (b'"' + b"x" * 200_000 + b'",kinds\r\na,b\r\n', "wide.csv")])
+def test_a_file_that_broke_the_reader_is_a_rejected_run_not_a_crash(alice, data, name):
+    # Issue 17: deeply nested JSON raised RecursionError, a first CSV field over 128 KB
+    # csv.Error, both outside the reader's error handling. The file is read by the import
+    # worker: the run ends rejected with a message, nothing is written.
+    _, key = alice
+    run = submit(token_client(key), data, name=name, dry_run="false")
+    assert run["status"] == "rejected", run
+    assert run["report"]["errors"] and run["report"]["errors"][0]["message"]
+    assert not Contact.objects.exists()
+
+
+def test_a_deeply_nested_mapping_is_a_400(alice):
+    _, key = alice
+    mapping = "[" * 100_000 + "]" * 100_000
+    response = token_client(key).post("/api/v1/imports/", upload(mapping=mapping), format="multipart")
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "mapping"

@@ -132,3 +132,59 @@ def test_a_failed_import_says_why_and_offers_a_new_upload(admin_client):
                                       failure="der Import wurde 3-mal abgebrochen")
     page = admin_client.get(f"/admin/importers/importrun/{failed.pk}/progress/").content.decode()
     assert "Import abgebrochen" in page and "der Import wurde 3-mal abgebrochen" in page and 'http-equiv="refresh"' not in page
+
+
+# --- issue 17: the upload's size first, bytes only for a preview that can be confirmed ----
+
+
+def test_an_oversized_file_is_refused_before_it_is_read_and_nothing_is_kept(admin_client, settings):
+    settings.IMPORT_MAX_BYTES = 1000
+    data = csv_bytes([ERFURT] * 20)
+    response = admin_client.post(UPLOAD, {"file": SimpleUploadedFile("liste.csv", data), "source": "partner"})
+    body = response.content.decode()
+    assert response.status_code == 200  # the form again, with the reason
+    assert f"Die Datei hat {len(data):,} Bytes; erlaubt sind höchstens 1,000 Bytes (IMPORT_MAX_BYTES)".replace(",", ".") in body
+    assert not ImportRun.objects.exists()
+
+
+def test_a_refused_preview_keeps_no_bytes(admin_client):
+    upload(admin_client, csv_bytes([dict(ERFURT, postcode="1234")]))
+    preview = ImportRun.objects.get()
+    assert preview.status == "rejected"
+    assert preview.upload is None
+
+
+def test_unconfirmed_previews_lose_their_bytes_after_the_set_time(admin_client, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.IMPORT_PREVIEW_HOURS = 24
+    upload(admin_client, csv_bytes([ERFURT]))
+    old = ImportRun.objects.get()
+    assert old.status == "previewed" and old.upload is not None
+    ImportRun.objects.filter(pk=old.pk).update(started_at=timezone.now() - timedelta(hours=25))
+    upload(admin_client, csv_bytes([MUNICH]))  # any later upload clears the expired ones
+    old.refresh_from_db()
+    assert old.upload is None
+    fresh = ImportRun.objects.exclude(pk=old.pk).get()
+    assert fresh.upload is not None
+    # An expired preview offers no confirmation and cannot be confirmed, even before
+    # anything cleared its bytes.
+    ImportRun.objects.filter(pk=fresh.pk).update(started_at=timezone.now() - timedelta(hours=25))
+    assert "Jetzt importieren" not in admin_client.get(f"/admin/importers/importrun/{fresh.pk}/progress/").content.decode()
+    response = admin_client.post(CONFIRM, {"run": fresh.pk, "sha256": fresh.sha256}, follow=True)
+    assert "bereits bestätigt oder ist abgelaufen" in response.content.decode()
+    assert not Contact.objects.exists()
+
+
+def test_expired_previews_are_cleared_by_the_command(settings):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    report = run(csv_bytes([ERFURT]), dry_run=True, keep_upload=True)
+    ImportRun.objects.filter(pk=report.run_id).update(started_at=timezone.now() - timedelta(hours=30))
+    call_command("import_previews_expire", verbosity=0)
+    assert ImportRun.objects.get(pk=report.run_id).upload is None

@@ -162,9 +162,10 @@ def test_every_error_of_every_row_is_collected():
     ])
     assert refused(run(data)) == [
         'row 2, column "name": is required',
-        'row 2, column "kinds": "helping" is not known; use one of authority, emergency, legal, mobile_counselling, '
-        "municipal_association, police, police_online, prevention, prosecution, psychological, reporting_office, "
-        "state_security, victim_support",
+        'row 2, column "kinds": "helping" is not known; use one of Emergency number, Police station, Online police station, '
+        "State criminal police / state security, Public prosecutor (hate crime unit), Victim support, "
+        "Psychological counselling, Legal advice, Mobile counselling against right-wing extremism, "
+        "Reporting office for online hate, Municipal association, Prevention and training, Public authority",
         'row 2, column "scope": "überall" is not a scope; use bundesweit, landesweit, kreisweit or lokal (national, state, district, local)',
         'row 3, column "phone": "12" is not a valid phone number; write it like 0711 5401-3003 or +49 711 54013003',
         'row 3, column "email": "not-an-email" is not an email address',

@@ -32,9 +32,10 @@ BAD = [
 GERMAN = [
     'Zeile 2, Spalte "postcode": "1234" ist keine Postleitzahl; eine deutsche Postleitzahl hat 5 Ziffern',
     'Zeile 3, Spalte "name": darf nicht leer sein',
-    ('Zeile 3, Spalte "kinds": "helping" ist nicht bekannt; möglich sind authority, emergency, legal, mobile_counselling, '
-     "municipal_association, police, police_online, prevention, prosecution, psychological, reporting_office, "
-     "state_security, victim_support"),
+    ('Zeile 3, Spalte "kinds": "helping" ist nicht bekannt; möglich sind Notruf, Polizeidienststelle, Onlinewache, '
+     "LKA / Staatsschutz, Staatsanwaltschaft (Zentralstelle Hasskriminalität), Opferberatung, Psychologische Beratung, "
+     "Rechtsberatung, Mobile Beratung gegen Rechtsextremismus, Meldestelle für Hass im Netz, Kommunaler Spitzenverband, "
+     "Prävention und Schulung, Behörde"),
     ('Zeile 3, Spalte "scope": "überall" ist keine Zuständigkeit; bitte bundesweit, landesweit, kreisweit oder lokal angeben '
      "(national, state, district, local)"),
     'Zeile 3, Spalte "phone": "12" ist keine gültige Telefonnummer; bitte wie 0711 5401-3003 oder +49 711 54013003 schreiben',
@@ -43,9 +44,10 @@ GERMAN = [
 ENGLISH = [
     'row 2, column "postcode": "1234" is not a postcode',
     'row 3, column "name": is required',
-    ('row 3, column "kinds": "helping" is not known; use one of authority, emergency, legal, mobile_counselling, '
-     "municipal_association, police, police_online, prevention, prosecution, psychological, reporting_office, "
-     "state_security, victim_support"),
+    ('row 3, column "kinds": "helping" is not known; use one of Emergency number, Police station, Online police station, '
+     "State criminal police / state security, Public prosecutor (hate crime unit), Victim support, "
+     "Psychological counselling, Legal advice, Mobile counselling against right-wing extremism, "
+     "Reporting office for online hate, Municipal association, Prevention and training, Public authority"),
     'row 3, column "scope": "überall" is not a scope; use bundesweit, landesweit, kreisweit or lokal (national, state, district, local)',
     'row 3, column "phone": "12" is not a valid phone number; write it like 0711 5401-3003 or +49 711 54013003',
     'row 4, column "email": "kein@" is not an email address',

@@ -40,3 +40,28 @@ def test_export_command_writes_a_file(tmp_path):
     target = tmp_path / "out.csv"
     call_command("export_contacts", "--source", "partner", "-o", str(target), stderr=io.StringIO())
     assert target.read_bytes().startswith("\ufeffsource_id,name,".encode())
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_every_export_neutralises_the_same_six_formula_starts(start, client):
+    # Issue 17: the importer's export left tab and carriage return alone, the API's CSV
+    # did all six (OWASP "CSV injection"); now both call directory.formulas.neutralise.
+    from directory.models import Contact
+
+    run(csv_bytes([ERFURT]))
+    Contact.objects.update(name=f"{start}cmd|' /C calc'!A0")
+    rows = list(csv.DictReader(io.StringIO(contacts_export(fmt="csv", source_slug="partner").decode("utf-8-sig"))))
+    assert rows[0]["name"] == f"'{start}cmd|' /C calc'!A0"
+    response = client.get("/api/v1/contacts/", {"format": "csv"})
+    api = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [row["name"] for row in api] == [f"'{start}cmd|' /C calc'!A0"]
+    again = run(contacts_export(fmt="csv", source_slug="partner"), filename="export.csv", dry_run=True)
+    assert again.counts["unchanged"] == 1 and again.errors == []
+
+
+def test_there_is_one_csv_injection_guard():
+    from api import renderers
+    from directory import formulas
+    from importers import export
+
+    assert export.neutralise is renderers.neutralise is formulas.neutralise

@@ -1,5 +1,7 @@
 """What the public pages answer, checked through Django's test client (no browser needed)."""
 
+import re
+
 import pytest
 
 from tests.factories import make_contact
@@ -66,3 +68,19 @@ def test_embed_is_only_exempt_from_framing_rules_with_partner_origins(client, se
     response = client.get("/search/?embed=1")
     assert "X-Frame-Options" not in response
     assert "frame-ancestors https://www.example-kreis.de;" in response["Content-Security-Policy"] + ";"
+
+
+@pytest.mark.parametrize("path", ["/%5Cevil.example/", "/%5C%5Cevil.example/x/", "/%2F%2Fevil.example/",
+                                  "/search/%5Cevil.example"])
+def test_the_language_link_never_points_to_another_host(client, path):
+    # Issue 17: the link was built from request.path, so /\\evil.example/ became
+    # href="/\\evil.example/?lang=en", which browsers read as //evil.example/.
+    response = client.get(path)
+    assert response.status_code == 404
+    links = re.findall(r'<a href="([^"]*)" hreflang="en"', response.content.decode())
+    assert links == ["?lang=en"]
+
+
+def test_the_language_link_keeps_the_parameters_and_only_the_query(client):
+    body = client.get("/search/?near=99084&incident=threat&lang=de").content.decode()
+    assert '<a href="?near=99084&amp;incident=threat&amp;lang=en" hreflang="en" lang="en">English</a>' in body

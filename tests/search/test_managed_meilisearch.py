@@ -66,3 +66,39 @@ def test_a_master_key_starting_with_a_dash_is_not_read_as_a_flag(tmp_path):
         assert set(server.keys) == {"search", "admin"}
     finally:
         server.stop()
+
+
+def test_the_master_key_is_not_on_the_command_line(meilisearch_server):
+    # Issue 17: any local user can read another process's command line (ps, /proc/<pid>/
+    # cmdline); the environment (/proc/<pid>/environ) only its owner.
+    pid = meilisearch_server.process.pid
+    command_line = open(f"/proc/{pid}/cmdline", "rb").read().decode()
+    assert meilisearch_server.key not in command_line
+    assert "master-key" not in command_line
+    environ = open(f"/proc/{pid}/environ", "rb").read().split(b"\0")
+    assert f"MEILI_MASTER_KEY={meilisearch_server.key}".encode() in environ
+    assert requests.get(f"{meilisearch_server.url}/indexes", timeout=2).status_code == 401
+
+
+def test_secret_files_are_created_private_not_chmod_ed_afterwards(tmp_path, monkeypatch):
+    # Issue 17: written, then chmod-ed, a secret was readable by others in between (and for
+    # good if the chmod never happened). With chmod doing nothing, they must still be 0600.
+    import os
+    from pathlib import Path
+
+    from lotse import settings as lotse_settings
+
+    monkeypatch.setattr(Path, "chmod", lambda self, mode: None)
+    monkeypatch.setattr(os, "chmod", lambda path, mode, **kwargs: None)
+    old_umask = os.umask(0o022)
+    try:
+        server = ManagedMeilisearch(directory=tmp_path / "meili", port=free_port()).start()
+        server.stop()
+        monkeypatch.setattr(lotse_settings, "VAR_DIR", tmp_path / "var")
+        secret = lotse_settings._local_secret("secret_key")
+    finally:
+        os.umask(old_umask)
+    for path in (tmp_path / "meili" / "master.key", tmp_path / "meili" / "keys.json", tmp_path / "var" / "secret_key"):
+        assert path.stat().st_mode & 0o777 == 0o600, path
+    assert (tmp_path / "var" / "secret_key").read_text() == secret
+    assert lotse_settings._local_secret("secret_key") == secret

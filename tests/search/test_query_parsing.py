@@ -56,13 +56,31 @@ def test_point_resolves_to_nearest_postcode_district():
 @pytest.mark.parametrize(
     "qs, field, message",
     [
-        ("state=XX", "state", '"XX" is not a German state code; use one of BB, BE, BW, BY, HB, HE, HH, MV, NI, NW, RP, SH, SL, SN, ST, TH'),
+        ("state=XX", "state", '"XX" is not a German state code; use one of BB (Brandenburg), BE (Berlin), '
+                              'BW (Baden-Württemberg), BY (Bavaria), HB (Bremen), HE (Hesse), HH (Hamburg), '
+                              'MV (Mecklenburg-Western Pomerania), NI (Lower Saxony), NW (North Rhine-Westphalia), '
+                              'RP (Rhineland-Palatinate), SH (Schleswig-Holstein), SL (Saarland), SN (Saxony), '
+                              'ST (Saxony-Anhalt), TH (Thuringia)'),
         ("district=99999", "district", '"99999" is not a German district (AGS)'),
         ("district=9162", "district", '"9162" is not a district key; use the 5-digit AGS, e.g. 09162'),
         ("district=09162&state=TH", "district", "09162 lies in BY, not in TH; drop one of them"),
-        ("incident=murder", "incident", '"murder" is not an incident type; use one of insult, defamation, threat, coercion, physical_attack, property_damage, online_hate, doxxing, stalking, incitement, sexual_harassment, extremist_intimidation'),
-        ("kind=spy", "kind", '"spy" is not a contact kind; use one of emergency, police, police_online, state_security, prosecution, victim_support, psychological, legal, mobile_counselling, reporting_office, municipal_association, prevention, authority'),
-        ("target=aliens", "target", '"aliens" is not a target group; use one of officials, municipal_staff, volunteers, relatives, everyone'),
+        # The API names the slugs it takes, each with its label (issue 17).
+        ("incident=murder", "incident", '"murder" is not an incident type; use one of insult (Insult), defamation (Defamation), '
+                                        'threat (Threat), coercion (Coercion / blackmail), physical_attack (Physical attack), '
+                                        'property_damage (Damage to property), online_hate (Online hate), '
+                                        'doxxing (Publication of private data (doxxing)), stalking (Stalking), '
+                                        'incitement (Incitement to hatred), sexual_harassment (Sexual harassment), '
+                                        'extremist_intimidation (Extremist intimidation / disruption of meetings)'),
+        ("kind=spy", "kind", '"spy" is not a contact kind; use one of emergency (Emergency number), police (Police station), '
+                             'police_online (Online police station), state_security (State criminal police / state security), '
+                             'prosecution (Public prosecutor (hate crime unit)), victim_support (Victim support), '
+                             'psychological (Psychological counselling), legal (Legal advice), '
+                             'mobile_counselling (Mobile counselling against right-wing extremism), '
+                             'reporting_office (Reporting office for online hate), municipal_association (Municipal association), '
+                             'prevention (Prevention and training), authority (Public authority)'),
+        ("target=aliens", "target", '"aliens" is not a target group; use one of officials (Officials and elected representatives), '
+                                    'municipal_staff (Municipal staff), volunteers (Volunteers), relatives (Relatives), '
+                                    'everyone (Everyone)'),
         ("near=00000", "near", '"00000" is not a German postcode'),
         ("near=123", "near", '"123" is not a postcode; a German postcode has 5 digits'),
         ("near=Xyzzyhausen", "near", 'no town "Xyzzyhausen" found; give a postcode'),
@@ -139,9 +157,6 @@ def test_dict_of_lists_is_accepted():
         ("near=123", '"123" ist keine Postleitzahl; eine deutsche Postleitzahl hat 5 Ziffern'),
         ("near=Aach", '"Aach" gibt es in 2 Kreisen (07235, 08335); bitte die Postleitzahl angeben'),
         ("near=Xyzzyhausen&state=TH", 'kein Ort "Xyzzyhausen" in TH gefunden; bitte die Postleitzahl angeben'),
-        ("incident=murder", '"murder" ist keine bekannte Vorfallart; möglich sind insult, defamation, threat, coercion, '
-                            "physical_attack, property_damage, online_hate, doxxing, stalking, incitement, "
-                            "sexual_harassment, extremist_intimidation"),
         ("radius=10", "braucht near= (eine Postleitzahl, einen Ort oder Punkt als Mittelpunkt)"),
     ],
 )
@@ -153,3 +168,39 @@ def test_messages_are_german_first_and_english_for_the_api(qs, german):
         assert exc.message == german
     with translation.override("en"):
         assert exc.message == exc.message_en != german
+
+
+@pytest.mark.parametrize(
+    "qs, german, english",
+    [
+        ("incident=murder",
+         '"murder" ist keine bekannte Vorfallart; möglich sind Beleidigung, Üble Nachrede / Verleumdung, Bedrohung, '
+         "Nötigung / Erpressung, Körperlicher Angriff, Sachbeschädigung, Hass und Hetze im Netz, "
+         "Veröffentlichung privater Daten, Nachstellung, Volksverhetzung, Sexuelle Belästigung, "
+         "Extremistische Einschüchterung / Störung von Sitzungen",
+         '"murder" is not an incident type; use one of Insult, Defamation, Threat, Coercion / blackmail, Physical attack, '
+         "Damage to property, Online hate, Publication of private data (doxxing), Stalking, Incitement to hatred, "
+         "Sexual harassment, Extremist intimidation / disruption of meetings"),
+        ("target=aliens",
+         '"aliens" ist keine bekannte Zielgruppe; möglich sind Amts- und Mandatsträger, Kommunale Beschäftigte, '
+         "Ehrenamtliche, Angehörige, Alle",
+         '"aliens" is not a target group; use one of Officials and elected representatives, Municipal staff, Volunteers, '
+         "Relatives, Everyone"),
+        ("state=XX",
+         '"XX" ist kein Kürzel eines Bundeslandes; möglich sind Baden-Württemberg (BW), Bayern (BY), Berlin (BE), '
+         "Brandenburg (BB), Bremen (HB), Hamburg (HH), Hessen (HE), Mecklenburg-Vorpommern (MV), Niedersachsen (NI), "
+         "Nordrhein-Westfalen (NW), Rheinland-Pfalz (RP), Saarland (SL), Sachsen (SN), Sachsen-Anhalt (ST), "
+         "Schleswig-Holstein (SH), Thüringen (TH)",
+         None),
+    ],
+)
+def test_pages_name_the_values_by_their_labels_in_the_visitor_s_language(qs, german, english):
+    # Issue 17: the German page listed the English slugs ("möglich sind insult, defamation, …").
+    from django.utils import translation
+
+    exc = error(qs)
+    with translation.override("de"):
+        assert exc.message == german
+    if english:
+        with translation.override("en"):
+            assert exc.message == english

@@ -26,7 +26,10 @@ def test_bad_parameter_gets_400_with_field_and_message(db, client):
     response = client.get("/api/v1/search/?state=XX")
     assert response.status_code == 400
     assert response.json() == {"error": {"code": "invalid_parameter", "field": "state", "message":
-        '"XX" is not a German state code; use one of BB, BE, BW, BY, HB, HE, HH, MV, NI, NW, RP, SH, SL, SN, ST, TH'}}
+        '"XX" is not a German state code; use one of BB (Brandenburg), BE (Berlin), BW (Baden-Württemberg), '
+        'BY (Bavaria), HB (Bremen), HE (Hesse), HH (Hamburg), MV (Mecklenburg-Western Pomerania), NI (Lower Saxony), '
+        'NW (North Rhine-Westphalia), RP (Rhineland-Palatinate), SH (Schleswig-Holstein), SL (Saarland), SN (Saxony), '
+        'ST (Saxony-Anhalt), TH (Thuringia)'}}
 
 
 def test_only_safe_methods(db, client):

@@ -41,7 +41,7 @@ class Command(BaseCommand):
         try:
             data = path.read_bytes()
             mapping = json.loads(Path(options["mapping"]).read_text(encoding="utf-8-sig")) if options["mapping"] else None
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:  # RecursionError: a mapping nested too deeply
             raise CommandError(str(exc)) from None
         with _progress(self.stderr) as progress:
             report = import_run(

@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand
 
 from search import credentials
 from search.server import ManagedMeilisearch
+from search.supervisor import supervise
 
 
 def _static_outdated() -> bool:
@@ -40,12 +41,14 @@ class Command(BaseCommand):
     def handle(self, *args, port=8000, no_serve=False, **options):
         # SIGTERM (e.g. from a process manager) takes the same clean path as Ctrl-C.
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-        meili = worker = None
+        meili = watch = worker = None
         if settings.MEILISEARCH_MANAGED:
             meili = ManagedMeilisearch(directory=settings.MEILISEARCH_DIR, port=settings.MEILISEARCH_PORT)
             self.stdout.write(f"Starting Meilisearch on {meili.url} (data in {meili.directory}) …")
             meili.start()
             credentials.forget()
+            # Killed or crashed, it is restarted and the index catches up (search/supervisor.py).
+            watch = supervise(meili)
         try:
             call_command("migrate", interactive=False, verbosity=0)
             call_command("load_reference", stdout=self.stdout)
@@ -71,4 +74,4 @@ class Command(BaseCommand):
                     worker.kill()
             if meili is not None:
                 self.stdout.write("Stopping Meilisearch …")
-                meili.stop()
+                watch.stop()

@@ -239,3 +239,10 @@ def test_what_each_role_may_open_in_the_admin(contacts, people):
     browser.force_login(people["rita"])
     assert browser.post(f"/admin/directory/contact/{theirs.pk}/delete/", {"post": "yes"}).status_code == 403
     assert Contact.objects.filter(pk=theirs.pk).exists()
+
+
+def test_knox_swapped_token_model_has_no_table(db):
+    """api.ApiToken replaces knox's AuthToken; a leftover knox_authtoken table referencing
+    auth_user would make PostgreSQL refuse to flush (TRUNCATE) the users."""
+    assert "knox_authtoken" not in connection.introspection.table_names()
+    assert ApiToken._meta.db_table in connection.introspection.table_names()

@@ -463,7 +463,8 @@ def _zip_bomb_check(data: bytes) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, ValueError):
+    # NotImplementedError: a damaged header asks for a zip version or method Python lacks.
+    except (zipfile.BadZipFile, ValueError, NotImplementedError):
         raise ReadError(_("die Excel-Arbeitsmappe ist beschädigt (kein gültiges ZIP-Archiv); bitte erneut aus Excel exportieren")) from None
     total = sum(info.file_size for info in infos)
     if total > max_total:

@@ -1,5 +1,5 @@
 """Read-only Open Referral HSDS 3.0 API under /api/hsds/ (issue 7), following the HSDS
-API template (../shared/reference/hsds-3.0/openapi.json). Mapping rules: api/hsds.py."""
+API template (../shared/reference/hsds-3.0/openapi.json). Mapping rules: directory/hsds.py."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime, time
 
 from django.db.models import Q
-from django.http import QueryDict
+from django.http import HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -18,13 +18,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api import hsds
+from directory import hsds
 from api.errors import ApiError
 from search.engine import contacts_matching
 from search.query import QueryError, parse_query
 from api.views import ReadView
 from directory import selectors
 from directory.models import Contact, Organisation
+from importers.datapackage import package_published
 from lotse.env import parse_bool
 
 DEFAULT_PER_PAGE, MAX_PER_PAGE = 50, 200
@@ -161,7 +162,7 @@ def services_filtered(request):
         relation, slug = found
         match = Q(**{f"{relation}__slug": slug})
         if relation == "incident_types":
-            match |= Q(all_incidents=True)  # carries every incident term (api.hsds._terms)
+            match |= Q(all_incidents=True)  # carries every incident term (directory.hsds._terms)
         contacts = contacts.filter(match)
     taxonomy = _uuid_param(request, "taxonomy_id")
     if taxonomy:
@@ -307,3 +308,16 @@ class ServiceAtLocationListView(HsdsView):
         page = _page(request, contacts, count=contacts.count())
         page["contents"] = [hsds.service_at_location_summary(contact) for contact in page["contents"]]
         return Response(page)
+
+
+@extend_schema_view(get=extend_schema(
+    operation_id="getDataPackage", tags=["hsds"],
+    description=("The whole published directory as an HSDS 3.0 tabular data package: a zip with datapackage.json "
+                 "(the specification's resources, fields, types and keys; licence and sources) and one CSV per table."),
+    responses={(200, "application/zip"): OpenApiTypes.BINARY},
+))
+class DataPackageView(HsdsView):
+    def get(self, request):
+        response = HttpResponse(package_published(), content_type="application/zip")
+        response["Content-Disposition"] = 'attachment; filename="lotse-hsds-datapackage.zip"'
+        return response

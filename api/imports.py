@@ -98,7 +98,7 @@ IMPORT_REQUEST = inline_serializer(
         "dry_run": serializers.BooleanField(default=True, help_text="true (default): report only, write nothing"),
         "skip_invalid": serializers.BooleanField(default=False, help_text="import the valid rows of a file with errors"),
         "deactivate": serializers.BooleanField(default=True, help_text="deactivate the source's contacts missing from the file"),
-        "mapping": serializers.CharField(required=False, help_text='JSON object {"Their header": "canonical column"}'),
+        "mapping": serializers.CharField(required=False, help_text='JSON object {"columns": {"Their header": "canonical column"}, "values": {"kinds": {"Their value": "slug"}}}; added to the source\'s stored mapping'),
     },
 )
 

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from api.renderers import FastJSONRenderer
 from api.views import ReadView
 from directory.models import Contact
+from guidance.serializers import search_steps
 from search.engine import search
 from search.filters import SearchFilterSet
 
@@ -52,7 +53,10 @@ class SearchView(ReadView, GenericAPIView):
     queryset = Contact.objects.none()  # the model of the FilterSet's documented parameters
 
     def get(self, request):
-        return Response(search(SearchFilterSet(request.query_params).query).to_dict())
+        query = SearchFilterSet(request.query_params).query
+        result = search(query)
+        # The first steps its results page shows (issue 16; documented by guidance.serializers).
+        return Response({**result.to_dict(), "steps": search_steps(query, result)})
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

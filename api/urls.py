@@ -18,6 +18,7 @@ urlpatterns = [
     path("v1/kinds/", views.term_list_view("kinds"), name="kind-list"),
     path("v1/target-groups/", views.term_list_view("target-groups"), name="target-group-list"),
     path("v1/channels/", views.term_list_view("channels"), name="channel-list"),
+    path("v1/attribution/", views.AttributionView.as_view(), name="attribution"),
     path("schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="schema"),
     path("docs/", docs.DocsView.as_view(url_name="api:schema"), name="docs"),
 ]
@@ -35,7 +36,16 @@ urlpatterns += [
     path("hsds/taxonomy_terms", hsds_views.TaxonomyTermListView.as_view(), name="hsds-taxonomy-terms"),
     path("hsds/taxonomy_terms/<str:id>", hsds_views.TaxonomyTermDetailView.as_view(), name="hsds-taxonomy-term"),
     path("hsds/service_at_locations", hsds_views.ServiceAtLocationListView.as_view(), name="hsds-service-at-locations"),
+    path("hsds/datapackage.zip", hsds_views.DataPackageView.as_view(), name="hsds-datapackage"),
 ]
+
+from api.guidance import GuidanceView  # noqa: E402
+
+urlpatterns += [path("v1/guidance/", GuidanceView.as_view(), name="guidance")]  # issue 16
+
+from api.changes import ChangeFeedView  # noqa: E402
+
+urlpatterns += [path("v1/changes/", ChangeFeedView.as_view(), name="changes")]  # issue 20
 
 from api import imports  # noqa: E402
 

@@ -3,10 +3,13 @@
 import csv
 import io
 
+from django.conf import settings
 from django.http import StreamingHttpResponse
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import generics
+from rest_framework import generics, serializers
+from rest_framework.response import Response
 from rest_framework.renderers import JSONRenderer
 
 from api.errors import ApiError
@@ -14,12 +17,13 @@ from api.pagination import ApiPagination
 from api.renderers import CSV_COLUMNS, ContactCSVRenderer, contact_row
 from api.serializers import ContactSerializer, DistrictSerializer, StateSerializer, TermSerializer
 from api.throttles import ReadThrottle
-from directory import selectors
+from directory import attribution, selectors
 from directory.models import Contact
 from search.filters import ContactFilterSet
 
 class ReadView:
-    """Public, CORS-enabled (settings.CORS_URLS_REGEX), throttled per client."""
+    """Public, CORS-enabled (settings.CORS_URLS_REGEX), throttled per client; every answer
+    names the data's licence and where its attribution is (issue 20)."""
 
     authentication_classes = []
     permission_classes = []
@@ -30,7 +34,54 @@ class ReadView:
         if response.status_code >= 400 or request.method == "OPTIONS":
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Link"] = licence_link(request)
+        return response
+
+
+def licence_link(request) -> str:
+    """RFC 8288 links: the licence (rel "license", RFC 4946) and the attribution statement."""
+    statement = request.build_absolute_uri(reverse("api:attribution"))
+    return f'<{settings.DATA_LICENCE_URL}>; rel="license"; title="{settings.DATA_LICENCE}", <{statement}>; rel="describedby"'
+
+
+class SourceSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    path = serializers.CharField(help_text="the source's web page; empty if none")
+    slug = serializers.CharField()
+    contacts = serializers.IntegerField(help_text="active contacts from this source")
+
+
+class LicenceSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="e.g. CC-BY-4.0 (settings DATA_LICENCE)")
+    path = serializers.CharField(help_text="the licence text (DATA_LICENCE_URL)")
+
+
+class ReferenceDataSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    path = serializers.CharField()
+    licence = serializers.CharField()
+    licence_url = serializers.CharField()
+
+
+class AttributionSerializer(serializers.Serializer):
+    licence = LicenceSerializer()
+    publisher = serializers.CharField()
+    attribution = serializers.CharField(help_text="one line to show beside the data")
+    sources = SourceSerializer(many=True)
+    reference_data = ReferenceDataSerializer(many=True)
+
+
+@extend_schema(tags=["reference"], responses={200: AttributionSerializer})
+class AttributionView(ReadView, generics.GenericAPIView):
+    """The data's licence and the attribution every reuse must show: the publisher, the
+    sources of the published contacts and the reference geography."""
+
+    serializer_class = AttributionSerializer
+    pagination_class = None
+
+    def get(self, request):
+        return Response(attribution.statement())
 
 
 @extend_schema(tags=["contacts"])

@@ -426,3 +426,26 @@ class ReviewItem(Contact):
         proxy = True
         verbose_name = _("Prüfliste")
         verbose_name_plural = _("Prüfliste")
+
+
+class ContactChange(models.Model):
+    """One entry of the change feed (GET /api/v1/changes/, issue 20), written by
+    services.contacts_touched in the writer's transaction. The id is the feed's cursor:
+    change rows commit in id order (services.changes_record), so a reader that pages by id
+    never passes over a change that commits later."""
+
+    # A plain integer, not a foreign key: a deleted contact keeps its changes (its tombstone).
+    contact_id = models.BigIntegerField()
+    uuid = models.UUIDField()
+    at = models.DateTimeField()
+    # As written: the contact was inactive (unpublished) or deleted. The feed answers with
+    # the contact's state when it is read, not with this.
+    tombstone = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("Änderung")
+        verbose_name_plural = _("Änderungen")
+        indexes = [models.Index(fields=["at"]), models.Index(fields=["contact_id"])]
+
+    def __str__(self):
+        return f"{self.id}: {self.uuid}"

@@ -2,9 +2,19 @@
 
 A header is matched after folding: case, spaces, hyphens, underscores, dots and umlauts do
 not matter ("E-Mail", "e_mail", "EMAIL" and "Email" are one column). Any other header can be
-mapped with a mapping (a JSON object {"their header": "canonical column"}; map a header to
-"" to ignore that column). Unknown headers are an error, never silently dropped: a column
-nobody reads is data somebody thinks was imported.
+mapped with a mapping; map a header to "" to ignore that column. Unknown headers are an
+error, never silently dropped: a column nobody reads is data somebody thinks was imported.
+
+A mapping (issue 22) is remembered per source and used for every file of it; the command
+line's --mapping file, the API's mapping and the admin's export share one format:
+
+    {"columns": {"Einrichtung": "name", "Bearbeiter": ""},
+     "values": {"kinds": {"Polizei Gotha": "police"}, "scope": {"Kreisgebiet": "district"}}}
+
+The older flat form {"Einrichtung": "name"} is the same as {"columns": {…}}. Value mappings
+apply to the taxonomy columns and the scope; "" drops a list value ("sonstiges").
+Several columns of the file may name one list column (two "Telefon" columns, "Telefon" and
+"Hotline" both mapped to phone): their values are read as one list.
 
 The canonical format (what export_contacts writes, see fixtures/import/README.md):
 
@@ -40,6 +50,11 @@ CANONICAL = [
     "last_verified", "active", "uuid",
 ]
 REQUIRED = ["name", "scope", "kinds"]
+# Columns holding lists: several columns of a file may feed one of them.
+LIST_COLUMNS = {"phone", "kinds", "incident_types", "target_groups", "channels", "languages", "states", "districts"}
+# Columns whose unknown values can be mapped to a known one (per source).
+VALUE_COLUMNS = ["kinds", "incident_types", "target_groups", "channels", "scope"]
+SCOPE_VALUES = ["national", "state", "district", "local"]
 
 ALIASES = {
     "source_id": ["id", "quell-id", "quellid", "externe id", "external_id", "kennung", "nr", "nummer"],
@@ -59,7 +74,8 @@ ALIASES = {
     "town": ["ort", "stadt", "gemeinde", "town", "city"],
     "lat": ["breite", "breitengrad", "latitude", "lat"],
     "lng": ["länge", "laenge", "längengrad", "longitude", "lng", "lon"],
-    "phone": ["telefon", "tel", "telefonnummer", "telefonnummern", "phone", "phones", "telephone"],
+    "phone": ["telefon", "tel", "telefonnummer", "telefonnummern", "phone", "phones", "telephone", "festnetz", "hotline",
+              "mobil", "mobilnummer", "handy", "telefon 2", "weitere telefonnummer"],
     "email": ["e-mail", "email", "mail", "e-mail-adresse"],
     "website": ["webseite", "website", "homepage", "internet", "url", "web"],
     "online_report_url": ["online melden", "onlinemeldung", "meldeformular", "online report", "report url"],
@@ -104,12 +120,21 @@ class MappingError(ValueError):
     pass
 
 
-def mapping_check(mapping: object) -> dict[str, str]:
-    """A mapping must be {"header": "canonical column" or ""}; say exactly what is wrong."""
+def mapping_empty() -> dict:
+    return {"columns": {}, "values": {}}
+
+
+def mapping_check(mapping: object, *, value_targets: dict[str, set[str]] | None = None) -> dict:
+    """A mapping in its one form {"columns": {…}, "values": {column: {…}}}, or a
+    MappingError that says exactly what is wrong. `value_targets` (column → the slugs it
+    takes) checks the targets of value mappings; importers.services passes the reference's."""
     if not isinstance(mapping, dict):
-        raise MappingError(_('die Zuordnung muss ein JSON-Objekt sein, z. B. {"Spaltenüberschrift": "name"}'))
-    checked = {}
-    for theirs, ours in mapping.items():
+        raise MappingError(_('die Zuordnung muss ein JSON-Objekt sein, z. B. {"columns": {"Spaltenüberschrift": "name"}}'))
+    structured = set(mapping) <= {"columns", "values"} and all(isinstance(v, dict) for v in mapping.values())
+    columns = mapping.get("columns", {}) if structured else mapping
+    values = mapping.get("values", {}) if structured else {}
+    checked = mapping_empty()
+    for theirs, ours in columns.items():
         ours = "" if ours is None else ours
         if not isinstance(ours, str):
             raise MappingError(_('Zuordnung für "%(theirs)s": bitte einen Spaltennamen als Text angeben, oder "" zum Ignorieren')
@@ -117,5 +142,49 @@ def mapping_check(mapping: object) -> dict[str, str]:
         if ours and ours not in CANONICAL:
             raise MappingError(_('Zuordnung für "%(theirs)s": "%(ours)s" ist keine Standardspalte; möglich sind %(columns)s')
                                % {"theirs": theirs, "ours": ours, "columns": ", ".join(CANONICAL)})
-        checked[str(theirs)] = ours
+        checked["columns"][str(theirs)] = ours
+    for column, pairs in values.items():
+        if column not in VALUE_COLUMNS or not isinstance(pairs, dict):
+            raise MappingError(_('Zuordnung von Werten: "%(column)s" geht nicht; Werte lassen sich zuordnen in %(columns)s, '
+                                 'jeweils als {"Wert in der Datei": "Kennung"}') % {"column": column, "columns": ", ".join(VALUE_COLUMNS)})
+        targets = SCOPE_VALUES if column == "scope" else (value_targets or {}).get(column)
+        for theirs, ours in pairs.items():
+            ours = "" if ours is None else ours
+            if not isinstance(ours, str) or (column == "scope" and not ours):
+                raise MappingError(_('Zuordnung für %(column)s "%(theirs)s": bitte eine Kennung als Text angeben')
+                                   % {"column": column, "theirs": theirs})
+            if ours and targets is not None and ours not in targets:
+                raise MappingError(_('Zuordnung für %(column)s "%(theirs)s": "%(ours)s" ist keine Kennung; möglich sind %(known)s')
+                                   % {"column": column, "theirs": theirs, "ours": ours, "known": ", ".join(sorted(targets))})
+            checked["values"].setdefault(column, {})[str(theirs)] = ours
     return checked
+
+
+def mapping_merge(base: dict | None, extra: dict | None) -> dict:
+    """`extra` over `base` (both in the checked form): an entry of `extra` replaces the one
+    of `base` for the same header or value, compared as the importer compares them."""
+    merged = mapping_empty()
+    for part in (base or mapping_empty(), extra or mapping_empty()):
+        for theirs, ours in part.get("columns", {}).items():
+            for old in [k for k in merged["columns"] if header_key(k) == header_key(theirs)]:
+                del merged["columns"][old]
+            merged["columns"][theirs] = ours
+        for column, pairs in part.get("values", {}).items():
+            target = merged["values"].setdefault(column, {})
+            for theirs, ours in pairs.items():
+                for old in [k for k in target if value_key(k) == value_key(theirs)]:
+                    del target[old]
+                target[theirs] = ours
+    merged["values"] = {column: pairs for column, pairs in merged["values"].items() if pairs}
+    return merged
+
+
+def mapping_size(mapping: dict | None) -> int:
+    if not mapping:
+        return 0
+    return len(mapping.get("columns", {})) + sum(len(pairs) for pairs in mapping.get("values", {}).values())
+
+
+def value_key(text: str) -> str:
+    """How a mapped value is compared: like a header (case, spaces, umlaut spelling)."""
+    return header_key(text)

@@ -138,3 +138,30 @@ class GeocoderPace(models.Model):
 
     name = models.CharField(max_length=60, primary_key=True)
     next_at = models.FloatField(default=0.0)  # seconds since the epoch
+
+
+def _mapping_empty():
+    return {"columns": {}, "values": {}}
+
+
+class SourceMapping(models.Model):
+    """The mapping a source's files need (issue 22): their headers and values → ours, in the
+    one format of importers/columns.py. Stored when an import that used it is applied (a
+    preview stores nothing), applied to every later file of the source, editable here and
+    exported as the command line's --mapping file."""
+
+    source = models.OneToOneField(
+        "directory.Source", on_delete=models.CASCADE, primary_key=True, related_name="import_mapping", verbose_name=_("Quelle")
+    )
+    mapping = models.JSONField(_("Zuordnung"), default=_mapping_empty)
+    updated_at = models.DateTimeField(_("geändert"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("von")
+    )
+
+    class Meta:
+        verbose_name = _("Zuordnung einer Quelle")
+        verbose_name_plural = _("Zuordnungen der Quellen")
+
+    def __str__(self):
+        return str(self.source)

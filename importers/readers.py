@@ -31,6 +31,10 @@ JSON_SPACE = re.compile(r"[ \t\n\r]*")
 # the csv module splits it: one line of millions of separators would become a list of
 # millions of cells (issue 17). Quoted separators count too, hence the margin.
 SEPARATORS_PER_COLUMN = 50
+# What zipfile raises for a damaged archive (NotImplementedError: "zip file version 7.9").
+ZIP_ERRORS = (zipfile.BadZipFile, ValueError, NotImplementedError, EOFError, OSError)
+# The longest CSV field (the csv module's default, 128 K characters).
+CSV_FIELD_LIMIT = 131_072
 # Nesting of a JSON row: the row object, a list (phones), an object in it ({"label", "number"}).
 JSON_MAX_DEPTH = 8
 # Excel's own limits: a sheet that claims more is not an Excel export, and openpyxl would
@@ -40,6 +44,7 @@ XLSX_MAX_ROW_NUMBER = 1_048_576
 # Texts up to this length are kept once per file (kinds, scope, towns, "ja" repeat in
 # every row); longer ones are mostly unique.
 SHARED_TEXT_LENGTH = 64
+COMMENT_LINE = re.compile(r'"?# ')
 
 
 class ReadError(ValueError):
@@ -62,10 +67,18 @@ EMPTY = Cell("")
 class Table:
     format: str
     headers: list[str]
-    # (row number as the user sees it, cells); for CSV and XLSX the header is row 1. A row
-    # may have fewer cells than there are headers: the missing ones are empty.
+    # (row number as the user sees it, cells); as read, the header is row 1 for CSV and
+    # XLSX; importers/layout.py finds the real header row below a title (header_row).
     rows: list[tuple[int, list[Cell]]]
     details: dict[str, str] = field(default_factory=dict)
+    header_row: int = 1
+
+    # A format with its own columns (the HSDS data package, importers/datapackage.py):
+    # column index → canonical column, notes on what the file holds that is not taken over,
+    # and organisation name → {uuid, website, description} for organisations new to Lotse.
+    columns: dict[int, str] | None = None
+    notes: list[str] = field(default_factory=list)
+    organisations: dict[str, dict] = field(default_factory=dict)
 
 
 class _Cells(dict):
@@ -122,7 +135,7 @@ def table_read(data: bytes, filename: str = "") -> Table:
         raise ReadError(_("die Datei ist leer"))
     name = filename.lower()
     if data.startswith(XLSX_MAGIC):
-        table = _read_xlsx(data)
+        table = _read_zip(data)
     elif data.startswith(OLE_MAGIC) or name.endswith(".xls"):
         raise ReadError(_('alte Excel-Dateien (.xls) können nicht gelesen werden; in Excel bitte "Speichern unter" → "Excel-Arbeitsmappe (.xlsx)" wählen'))
     elif name.endswith(".xlsx"):
@@ -133,7 +146,13 @@ def table_read(data: bytes, filename: str = "") -> Table:
         if name.endswith(".json") or text.startswith(("[", "{"), first):
             table = _read_json(text)
         else:
-            table = _read_csv(text)
+            # The csv module's field limit is process-wide and a library may raise it
+            # (frictionless sets 20 MB on import): the reader sets its own for the read.
+            previous = csv.field_size_limit(CSV_FIELD_LIMIT)
+            try:
+                table = _read_csv(text)
+            finally:
+                csv.field_size_limit(previous)
     _check_shape(table)
     return table
 
@@ -230,26 +249,55 @@ def _width(cells: list[str]) -> int:
     return width
 
 
-def _first_record_width(text: str, delimiter: str, limit: int, max_columns: int) -> int:
-    lines = _Lines(text, delimiter, limit)
+# Records looked at to choose the delimiter, and rows searched for the header
+# (importers/layout.py): a title and empty rows may stand above it.
+HEADER_SEARCH_ROWS = 10
+HEADER_SEARCH_CHARS = 256 * 1024
+
+
+def _split_first_line(text: str, delimiter: str, limit: int, max_columns: int) -> int:
+    """The width of the first record that `delimiter` splits at all, within the first few:
+    the header, also below a title without separators (issue 22). A title's own comma
+    splits it in two only, the header into many. Separators are counted while reading, so
+    a record of millions of them is refused before it is split (issue 17)."""
+    # Within the first 256 K characters: a header below a title is there, and a huge record
+    # further down is not copied for every delimiter tried.
+    lines = _Lines(text[:HEADER_SEARCH_CHARS], delimiter, limit)
     reader = csv.reader(lines, delimiter=delimiter)
+    record_number = 0
     try:
-        return len(next(reader, []))
-    except csv.Error as exc:
-        raise _csv_error(reader.line_num or 1, exc) from None
+        for record_number in range(1, HEADER_SEARCH_ROWS + 1):
+            record = next(reader, None)
+            if record is None:
+                break
+            lines.record_read()
+            if len(record) > 1:
+                return len(record)
+    except csv.Error:
+        return 0  # not this delimiter; if none fits, reading reports the error with its row
     except _TooManySeparators:
-        raise _separators_refused(1, limit, max_columns) from None
+        raise _separators_refused(record_number, limit, max_columns) from None
+    return 1
 
 
 def _read_csv(text: str) -> Table:
+    # Leading comment lines ("# …", or quoted by a spreadsheet) are skipped: Lotse's own
+    # export states its licence there (importers/export.py). Row numbers stay the file's.
+    comments = start = 0
+    while COMMENT_LINE.match(text, start):
+        end = text.find("\n", start)
+        start = end + 1 if end >= 0 else len(text)
+        comments += 1
+    if start:
+        text = text[start:]
     max_rows, max_columns = _max_rows(), _max_columns()
     limit = max_columns * SEPARATORS_PER_COLUMN
-    # The delimiter is the one that splits the header into the most columns.
-    delimiter = max(DELIMITERS, key=lambda d: _first_record_width(text, d, limit, max_columns))
+    # The delimiter is the one that splits the first records into the most columns.
+    delimiter = max(DELIMITERS, key=lambda d: _split_first_line(text, d, limit, max_columns))
     lines = _Lines(text, delimiter, limit)
     reader = csv.reader(lines, delimiter=delimiter)
     cell = _Cells()
-    number = 1
+    number = 1 + comments
     try:
         headers = next(reader)
         lines.record_read()
@@ -257,7 +305,7 @@ def _read_csv(text: str) -> Table:
             raise ReadError(_("die Kopfzeile hat %(count)s Spalten; erlaubt sind höchstens %(max)s (IMPORT_MAX_COLUMNS); "
                               "bitte die Spalten entfernen, die niemand liest") % {"count": grouped(_width(headers)), "max": max_columns})
         rows = []
-        for number, cells in enumerate(reader, start=2):
+        for number, cells in enumerate(reader, start=2 + comments):
             lines.record_read()
             width = _width(cells)
             if width > max_columns:
@@ -271,10 +319,10 @@ def _read_csv(text: str) -> Table:
                 raise _too_many_rows(max_rows)
             rows.append((number, [cell[c] for c in cells[:width]]))
     except csv.Error as exc:
-        raise _csv_error(reader.line_num, exc) from None
+        raise _csv_error(reader.line_num + comments, exc) from None
     except _TooManySeparators:
         raise _separators_refused(number + 1, limit, max_columns) from None
-    return Table("csv", headers, rows, {"delimiter": DELIMITER_NAMES[delimiter]})
+    return Table("csv", headers, rows, {"delimiter": DELIMITER_NAMES[delimiter]}, header_row=1 + comments)
 
 
 # --- JSON ---------------------------------------------------------------------------------
@@ -463,8 +511,7 @@ def _zip_bomb_check(data: bytes) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    # NotImplementedError: a damaged header asks for a zip version or method Python lacks.
-    except (zipfile.BadZipFile, ValueError, NotImplementedError):
+    except ZIP_ERRORS:
         raise ReadError(_("die Excel-Arbeitsmappe ist beschädigt (kein gültiges ZIP-Archiv); bitte erneut aus Excel exportieren")) from None
     total = sum(info.file_size for info in infos)
     if total > max_total:
@@ -481,6 +528,17 @@ def _zip_bomb_check(data: bytes) -> None:
             )
     if not any(info.filename.startswith("xl/worksheets/") for info in infos):
         raise ReadError(_("die Datei ist ein ZIP-Archiv, aber keine Excel-Arbeitsmappe; bitte eine .xlsx-Datei hochladen"))
+
+
+def _read_zip(data: bytes) -> Table:
+    """A workbook, or an HSDS data package (a zip with datapackage.json)."""
+    from importers import datapackage  # it reads contacts' HSDS tables; this module stays about formats
+
+    try:
+        package = datapackage.is_package(zipfile.ZipFile(io.BytesIO(data)))
+    except ZIP_ERRORS:
+        package = False  # _read_xlsx says what is wrong with it
+    return datapackage.package_read(data) if package else _read_xlsx(data)
 
 
 def _xlsx_text(value) -> str:
@@ -670,15 +728,77 @@ def _read_xlsx(data: bytes) -> Table:
             raise
         except Exception as exc:  # a cell openpyxl cannot read (a bad reference, type or date)
             raise _xlsx_unreadable(exc) from None
+        merges = _xlsx_merges(data, getattr(sheet, "_worksheet_path", ""), last_row=rows[-1][0] if rows else 1)
     finally:
         workbook.close()
+    _merges_fill(headers or [], rows, merges)
     return Table("xlsx", headers or [], rows, {"sheet": sheet.title})
+
+
+MAX_MERGES = 10_000
+
+
+def _xlsx_merges(data: bytes, part: str, *, last_row: int) -> list[tuple[int, int, int, int]]:
+    """The sheet's merged ranges (min_col, min_row, max_col, max_row, 1-based) that span
+    rows and start within the rows read. openpyxl's read-only mode does not read them; the
+    sheet's XML is streamed once more and every element dropped as it ends."""
+    from defusedxml.ElementTree import iterparse
+    from openpyxl.utils.cell import range_boundaries
+
+    if not part:
+        return []
+    found = []
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for _event, element in iterparse(archive.open(part), events=("end",)):
+                if element.tag.rpartition("}")[2] == "mergeCell":
+                    try:
+                        bounds = range_boundaries(element.get("ref") or "")
+                    except (TypeError, ValueError):
+                        bounds = (None,)
+                    if None not in bounds and bounds[1] < bounds[3] and bounds[1] <= last_row:
+                        found.append(bounds)
+                        if len(found) > MAX_MERGES:
+                            raise ReadError(_("die Tabelle hat mehr als %(max)s verbundene Zellbereiche; bitte die Verbindungen aufheben")
+                                            % {"max": grouped(MAX_MERGES)})
+                element.clear()
+    except ReadError:
+        raise
+    except Exception:  # the sheet was read already; a broken merge list only loses the merges
+        return []
+    return found
+
+
+def _merges_fill(headers: list[str], rows: list[tuple[int, list[Cell]]], merges) -> None:
+    """A cell merged over several rows is read as its value in each of them (issue 22): a
+    header merged over a two-row header, a district merged over the rows of its contacts.
+    Only rows that were read get the value (no row is added), in the range's first column;
+    a range within one row keeps its value in its first cell (a note row stays one cell)."""
+    if not merges:
+        return
+    by_number = {number: cells for number, cells in rows}
+    if headers:
+        by_number[1] = [Cell(h) for h in headers]
+    for min_col, min_row, _max_col, max_row in merges:
+        first = by_number.get(min_row)
+        index = min_col - 1
+        if first is None or index >= len(first) or not first[index].text.strip():
+            continue
+        value = first[index]
+        for number in range(min_row + 1, max_row + 1):
+            cells = by_number.get(number)
+            if cells is None:
+                continue
+            while len(cells) <= index:
+                cells.append(Cell(""))
+            if not cells[index].text.strip():
+                cells[index] = Cell(value.text, number=value.number)
 
 
 def _check_shape(table: Table) -> None:
     if table.format == "json" and not table.rows:
         raise ReadError(_("die JSON-Liste ist leer; es gibt nichts zu importieren"))
-    if not any(h.strip() for h in table.headers):
+    if not any(h.strip() for h in table.headers) and not table.rows:
         raise ReadError(_("die Datei hat keine Kopfzeile; die erste Zeile muss die Spalten benennen (z. B. name, scope, kinds)"))
     if not table.rows:
         raise ReadError(_("die Datei hat eine Kopfzeile, aber keine Zeilen; es gibt nichts zu importieren"))

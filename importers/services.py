@@ -25,12 +25,13 @@ from django.utils.translation import gettext as _
 
 from directory import history
 from directory.models import ChangeContext, Source
-from importers.columns import MappingError, mapping_check
+from importers.columns import MappingError, mapping_check, mapping_empty, mapping_merge, mapping_size, value_key
 from importers.geocoders import geocode_queue
-from importers.models import ImportRun
-from importers.readers import ReadError, table_read
+from importers.layout import table_layout
+from importers.models import ImportRun, SourceMapping
+from importers.readers import HEADER_SEARCH_ROWS, ReadError, table_read
 from importers.sync import ImportPlan, StaleFingerprint, known_fingerprints, plan_apply, plan_build
-from importers.validate import RowError, Validation, rows_validate
+from importers.validate import TERM_MODELS, RowError, Validation, rows_validate
 
 logger = logging.getLogger(__name__)
 Via = ChangeContext.Via
@@ -58,6 +59,9 @@ class ImportReport:
     run_id: int | None = None
     options: dict = field(default_factory=dict)
     applied_at: datetime | None = None  # inside the transaction, under the source lock
+    # The mapping this run used: the source's stored one with the run's own over it (issue 22).
+    mapping: dict = field(default_factory=mapping_empty)
+    mapping_stored: int = 0  # entries that came from the source's stored mapping
 
     @property
     def ok(self) -> bool:
@@ -91,6 +95,9 @@ class ImportReport:
             "errors_omitted": max(0, len(self.errors) - ERROR_LIMIT),
             "warnings": [w.as_dict() for w in self.warnings[:ERROR_LIMIT]],
             "warnings_omitted": max(0, len(self.warnings) - ERROR_LIMIT),
+            "mapping": self.mapping,
+            "mapping_stored": self.mapping_stored,
+            "unmapped": unmapped(self.errors),
             "plan_digest": plan.digest() if plan else "",
             "changes": {
                 "created": [{"row": c.row, "name": c.values["name"], "source_id": c.values["external_id"]} for c in plan.creates[:change_limit]],
@@ -190,6 +197,7 @@ def _import_run(*, data, filename, source_slug, dry_run, skip_invalid, mapping, 
     sha256 = hashlib.sha256(data).hexdigest()
     options = {"skip_invalid": skip_invalid, "deactivate": deactivate, "mapping": bool(mapping)}
     report = ImportReport(filename=filename, sha256=sha256, source=source_slug, dry_run=dry_run, options=options, run_id=run.pk)
+    # A StaleFingerprint retry below validates again: with the mapping of the first pass.
     validation = _validate(report, data=data, filename=filename, source_slug=source_slug, mapping=mapping, progress=progress, fingerprints=True)
     try:
         _plan(report, validation, source_slug=source_slug, dry_run=dry_run, skip_invalid=skip_invalid, deactivate=deactivate,
@@ -199,8 +207,11 @@ def _import_run(*, data, filename, source_slug, dry_run, skip_invalid, mapping, 
         validation = _validate(report, data=data, filename=filename, source_slug=source_slug, mapping=mapping, progress=progress, fingerprints=False)
         _plan(report, validation, source_slug=source_slug, dry_run=dry_run, skip_invalid=skip_invalid, deactivate=deactivate,
               expected_plan_digest=expected_plan_digest, progress=progress)
-    # Only a preview that can still be confirmed keeps its bytes: a refused file never can.
-    _record(report, run=run, upload=data if keep_upload and report.ok else None)
+    # Only a preview that can still be confirmed keeps its bytes: a refused file never can,
+    # unless mapping its unknown headers or values may make it one (the admin preview checks
+    # the same bytes again with the mapping, issue 22). Both expire (previews_expire).
+    remappable = any(unmapped(report.errors).values())
+    _record(report, run=run, upload=data if keep_upload and (report.ok or remappable) else None)
     return report
 
 
@@ -210,12 +221,13 @@ def preview_expired(run: ImportRun) -> bool:
 
 
 def previews_expire() -> int:
-    """Drop the kept bytes of finished previews nobody confirmed within IMPORT_PREVIEW_HOURS
+    """Drop the kept bytes of finished previews (and of refused files kept for mapping) nobody
+    confirmed within IMPORT_PREVIEW_HOURS
     (an uploaded contact list is personal data; the run itself stays in the history; queued
     and running runs keep theirs for the worker). Returns how many previews lost their bytes."""
     cutoff = timezone.now() - timedelta(hours=settings.IMPORT_PREVIEW_HOURS)
     return ImportRun.objects.filter(
-        status=ImportRun.Status.PREVIEWED, upload__isnull=False, started_at__lt=cutoff,
+        status__in=[ImportRun.Status.PREVIEWED, ImportRun.Status.REJECTED], upload__isnull=False, started_at__lt=cutoff,
     ).update(upload=None)
 
 
@@ -243,14 +255,57 @@ def _validate(report: ImportReport, *, data, filename, source_slug, mapping, pro
             "ist kein Quellenname; bitte Kleinbuchstaben, Ziffern und Bindestriche verwenden (z. B. weisser-ring)"))]
         return None
     try:
-        checked = mapping_check(mapping) if mapping else None
+        checked = mapping_check(mapping, value_targets=value_targets()) if mapping else None
         table = table_read(data, filename)
     except (ReadError, MappingError) as exc:
         report.errors = [RowError(None, None, "", str(exc))]
         return None
+    stored = mapping_stored(source_slug)
+    report.mapping = mapping_merge(stored, checked)
+    report.mapping_stored = mapping_size(stored)
+    table, notices = table_layout(table, report.mapping["columns"])
+    if not any(h.strip() for h in table.headers):
+        report.errors = [RowError(None, None, "", _(
+            "die Datei hat keine Kopfzeile; in den ersten %(rows)s Zeilen benennt keine Zeile die Spalten (z. B. Name, Zuständigkeit, Art)")
+            % {"rows": HEADER_SEARCH_ROWS})]
+        return None
+    if not table.rows:
+        report.warnings = notices
+        report.errors = [RowError(None, None, "", _("die Datei hat eine Kopfzeile, aber keine Zeilen; es gibt nichts zu importieren"))]
+        return None
     known = known_fingerprints(Source.objects.filter(slug=source_slug).first()) if fingerprints else None
     progress.phase("checking", total=len(table.rows))
-    return rows_validate(table, mapping=checked, progress=progress, known=known)
+    validation = rows_validate(table, mapping=report.mapping, progress=progress, known=known)
+    validation.warnings = notices + validation.warnings
+    return validation
+
+
+def value_targets() -> dict[str, set[str]]:
+    """The slugs a value mapping may name, per taxonomy column."""
+    return {column: set(model.objects.values_list("slug", flat=True)) for column, model in TERM_MODELS.items()}
+
+
+def mapping_stored(source_slug: str) -> dict | None:
+    stored = SourceMapping.objects.filter(source__slug=source_slug).values_list("mapping", flat=True).first()
+    return mapping_check(stored) if stored else None
+
+
+def unmapped(errors: list[RowError], limit: int = 50) -> dict:
+    """What the admin preview offers to map: the unknown headers, and the unknown values of
+    each mappable column (each once, as first written), from the errors' codes."""
+    columns: list[str] = []
+    values: dict[str, list[str]] = {}
+    seen: set[tuple[str, str]] = set()
+    for error in errors:
+        if error.code == "column" and error.column not in columns and len(columns) < limit:
+            columns.append(error.column)
+        elif error.code.startswith("value:"):
+            column = error.code.partition(":")[2]
+            key = (column, value_key(error.value))
+            if key not in seen and len(values.get(column, [])) < limit:
+                seen.add(key)
+                values.setdefault(column, []).append(error.value)
+    return {"columns": columns, "values": values}
 
 
 def _plan_into(report: ImportReport, validation: Validation, *, source, source_slug: str, deactivate: bool) -> ImportPlan:
@@ -258,8 +313,10 @@ def _plan_into(report: ImportReport, validation: Validation, *, source, source_s
     warnings of the rows together with those found while planning (UUIDs)."""
     plan = plan_build(
         source=source, source_slug=source_slug, records=validation.records, invalid_keys=validation.invalid_keys,
-        deactivate=deactivate, uuid_header=validation.headers.get("uuid", "uuid"),
+        deactivate=deactivate, uuid_header=validation.headers.get("uuid", "uuid"), organisations=validation.organisations,
     )
+    # The confirmation insists on the plan's digest; the mapping is part of it (issue 22).
+    plan.mapping = report.mapping
     report.plan = plan
     report.counts.update(plan.counts)
     report.warnings = validation.warnings + plan.warnings
@@ -268,6 +325,17 @@ def _plan_into(report: ImportReport, validation: Validation, *, source, source_s
 
 class PlanChanged(Exception):
     pass
+
+
+def _mapping_store(source: Source, mapping: dict, *, run_id: int | None) -> None:
+    """An applied import remembers its mapping for the source's next file (issue 22)."""
+    current = SourceMapping.objects.filter(source=source).first()
+    if current is None and not mapping_size(mapping):
+        return
+    if current is not None and current.mapping == mapping:
+        return
+    user_id = ImportRun.objects.filter(pk=run_id).values_list("user_id", flat=True).first()
+    SourceMapping.objects.update_or_create(source=source, defaults={"mapping": mapping, "updated_by_id": user_id})
 
 
 def _apply(report: ImportReport, validation: Validation, **kwargs) -> None:
@@ -307,6 +375,7 @@ def _apply_once(report: ImportReport, validation: Validation, *, source_slug: st
                 plan_apply(plan, source=source)
             if validation.geocode_pending:
                 geocode_queue(validation.geocode_pending)  # online geocoding: later, outside the request
+            _mapping_store(source, report.mapping, run_id=report.run_id)
             report.applied_at = timezone.now()  # still under the source lock: commit order
             # In the same transaction as the contacts: a worker killed at any moment leaves
             # the run applied with them, or neither (importers/tasks.py retries the latter).
@@ -352,7 +421,7 @@ def import_queue(*, data: bytes, filename: str, source_slug: str, dry_run: bool,
         raise ImportRefused("source", _("ist kein Quellenname; bitte Kleinbuchstaben, Ziffern und Bindestriche verwenden (z. B. weisser-ring)"))
     if mapping is not None:
         try:
-            mapping_check(mapping)
+            mapping = mapping_check(mapping, value_targets=value_targets())
         except MappingError as exc:
             raise ImportRefused("mapping", str(exc)) from None
     return ImportRun.objects.create(

@@ -87,6 +87,10 @@ class ImportPlan:
     unchanged: list[tuple[int, int]] = field(default_factory=list)  # (row, contact id)
     deactivations: list[PlannedDeactivation] = field(default_factory=list)
     warnings: list[RowError] = field(default_factory=list)  # found while planning (UUIDs)
+    mapping: dict = field(default_factory=dict)  # the mapping the rows were read with (issue 22)
+    # Organisation name → {uuid, website, description} from the file (an HSDS package):
+    # an organisation new to Lotse is created with them; existing ones stay as they are.
+    organisations: dict[str, dict] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -103,6 +107,7 @@ class ImportPlan:
             "creates": [[c.row, c.values] for c in self.creates],
             "updates": [{"id": u.contact_id, "changes": u.changes} for u in self.updates],
             "deactivations": [d.contact_id for d in self.deactivations],
+            "mapping": self.mapping,
         }
         # orjson: ~1 s less than json.dumps for a 20,000-row plan (issue 4 benchmark).
         encoded = orjson.dumps(content, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
@@ -166,9 +171,9 @@ def _record_form(contact: dict) -> dict:
 
 
 def plan_build(*, source: Source | None, source_slug: str, records: list[ContactRecord], invalid_keys: set, deactivate: bool,
-               uuid_header: str = "uuid") -> ImportPlan:
+               uuid_header: str = "uuid", organisations: dict | None = None) -> ImportPlan:
     """`uuid_header`: the file's header of the uuid column, for the warnings."""
-    plan = ImportPlan(source_slug=source_slug, source_exists=source is not None)
+    plan = ImportPlan(source_slug=source_slug, source_exists=source is not None, organisations=organisations or {})
     skipped = [r for r in records if r.values is None]
     if skipped:
         # Checked again here: the real run plans inside the source lock, and a contact
@@ -271,7 +276,7 @@ def _to_diff(source: Source | None, records: list[ContactRecord]) -> set[int]:
 class _Lookups:
     """Natural keys → primary keys for everything a contact points to."""
 
-    def __init__(self, records: list[dict]):
+    def __init__(self, records: list[dict], details: dict[str, dict]):
         self.ids = {name: dict(model.objects.values_list(key, "id")) for name, (model, key) in M2M_FIELDS.items()}
         self.district_ids = self.ids["districts"]
         names = {v["organisation"] for v in records if v["organisation"]}
@@ -279,12 +284,33 @@ class _Lookups:
         missing = sorted(names - set(self.organisations))
         if missing:
             taken = set(Organisation.objects.values_list("slug", flat=True))
+            # A new organisation keeps the id its file gives it (partners hold HSDS
+            # organization ids), unless another organisation has that id already.
+            wanted = {str(details[name]["uuid"]) for name in missing if details.get(name, {}).get("uuid")}
+            used = {str(u) for u in Organisation.objects.filter(uuid__in=_uuids(wanted)).values_list("uuid", flat=True)}
             new = []
             for name in missing:
                 slug = slug_unique(name, taken, fallback="organisation", max_length=110)
-                new.append(Organisation(name=name, slug=slug))
+                given = details.get(name, {})
+                organisation = Organisation(name=name, slug=slug, website=given.get("website", "")[:500],
+                                            description=given.get("description", ""))
+                identifier = _uuids({str(given.get("uuid", ""))})
+                if identifier and str(identifier[0]) not in used:
+                    organisation.uuid = identifier[0]
+                    used.add(str(identifier[0]))
+                new.append(organisation)
             for organisation in Organisation.objects.bulk_create(new):
                 self.organisations[organisation.name] = organisation.id
+
+
+def _uuids(texts: set[str]) -> list[uuid.UUID]:
+    found = []
+    for text in sorted(texts):
+        try:
+            found.append(uuid.UUID(text))
+        except ValueError:
+            continue
+    return found
 
 
 def _scalar(values: dict, lookups: _Lookups) -> dict:
@@ -436,7 +462,7 @@ def plan_apply(plan: ImportPlan, *, source: Source) -> list[int]:
     """Write the plan; the caller holds the transaction and the source lock. Returns the
     changed ids, which it has announced through directory.services.contacts_touched."""
     assert transaction.get_connection().in_atomic_block, "plan_apply must run inside transaction.atomic()"
-    lookups = _Lookups([c.values for c in plan.creates] + [u.values for u in plan.updates])
+    lookups = _Lookups([c.values for c in plan.creates] + [u.values for u in plan.updates], plan.organisations)
     changed: list[int] = []
     fingerprints: list[tuple[int, str]] = []
     now = timezone.now()

@@ -4,7 +4,7 @@ Every row is checked and every error collected before anything is written (preti
 before writing too, but stops at the first bad row; STYLE.md). Values are read as people
 write them: states by name, short code, ISO code or AGS; districts by AGS or by name
 (unambiguous within the row's state); taxonomy terms by slug or German/English label;
-lists split on ";" or ","; German phone notations; ja/nein/x; 24.11.2026.
+lists split on ";", "," or a line break; German phone notations; ja/nein/x; 24.11.2026.
 
 Messages are German source strings (English in locale/en), rendered with gettext when an
 error is found, in the language active then: the admin user's, or LANGUAGE_CODE on the
@@ -31,13 +31,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
-import opening_hours
 import orjson
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.utils import translation
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -49,18 +47,25 @@ from directory.models import Channel, ContactKind, District, IncidentType, Scope
 from directory.phones import PhoneError, phone_to_e164
 from directory.services import coverage_errors, coverage_reason_text
 from directory.text import normalise_name
-from importers.columns import REQUIRED, canonical_column
+from importers.columns import LIST_COLUMNS, REQUIRED, canonical_column, value_key
+from importers.hours import hours_convert
 from importers.geocoders import GazetteerGeocoder, geocoder_get
 from importers.readers import Cell, Table
+from importers.terms import term_find, term_lookup
 from lotse.env import parse_bool
 
 TERM_MODELS = {"kinds": ContactKind, "incident_types": IncidentType, "target_groups": TargetGroup, "channels": Channel}
-LIST_SPLIT = re.compile(r"[;,]")
+# Lists are separated by comma, semicolon or line break (a cell with Alt+Enter in Excel).
+LIST_SPLIT = re.compile(r"[;,\n]")
 SCOPES = {
     "bundesweit": Scope.NATIONAL, "national": Scope.NATIONAL, "nationwide": Scope.NATIONAL, "bund": Scope.NATIONAL,
-    "landesweit": Scope.STATE, "state": Scope.STATE, "land": Scope.STATE, "statewide": Scope.STATE,
+    "deutschlandweit": Scope.NATIONAL, "ganzdeutschland": Scope.NATIONAL, "uberregional": Scope.NATIONAL,
+    "ueberregional": Scope.NATIONAL,
+    "landesweit": Scope.STATE, "state": Scope.STATE, "land": Scope.STATE, "statewide": Scope.STATE, "bundesland": Scope.STATE,
     "kreisweit": Scope.DISTRICT, "district": Scope.DISTRICT, "kreis": Scope.DISTRICT, "regional": Scope.DISTRICT,
-    "lokal": Scope.LOCAL, "local": Scope.LOCAL, "ortlich": Scope.LOCAL, "oertlich": Scope.LOCAL,
+    "landkreis": Scope.DISTRICT, "landkreisweit": Scope.DISTRICT, "kreisgebiet": Scope.DISTRICT, "stadtkreis": Scope.DISTRICT,
+    "lokal": Scope.LOCAL, "local": Scope.LOCAL, "ortlich": Scope.LOCAL, "oertlich": Scope.LOCAL, "kommunal": Scope.LOCAL,
+    "gemeinde": Scope.LOCAL, "vorort": Scope.LOCAL,
 }
 LANGUAGES = {
     "deutsch": "de", "german": "de", "englisch": "en", "english": "en", "tuerkisch": "tr", "turkish": "tr",
@@ -91,6 +96,9 @@ class RowError:
     value: str
     reason: str  # in the language active when the error was found, as is `message`
     message: str = field(default="", compare=False)
+    # What can be mapped in the admin preview (issue 22): "column" for an unknown header,
+    # "value:<canonical column>" for an unknown value; not part of the API's error objects.
+    code: str = field(default="", compare=False)
 
     def __post_init__(self):
         if not self.message:
@@ -140,6 +148,7 @@ class Validation:
     headers: dict[str, str] = field(default_factory=dict)  # canonical column → the file's header
     # Addresses the online geocoder's cache did not know (importers.geocoders.geocode_queue).
     geocode_pending: dict[str, dict] = field(default_factory=dict)
+    organisations: dict[str, dict] = field(default_factory=dict)  # see readers.Table
 
 
 class Reference:
@@ -166,15 +175,14 @@ class Reference:
                     bucket.append(district)
         self.terms: dict[str, dict[str, str]] = {}
         # (German, English) labels in reference order, for messages: people name terms by
-        # their labels, not by slugs (issue 17).
+        # their labels, not by slugs (issues 17 and 22).
         self.term_labels: dict[str, list[tuple[str, str]]] = {}
         for column, model in TERM_MODELS.items():
-            lookup = {}
-            for term in model.objects.all():
-                for key in (term.slug, term.name_de, term.name_en):
-                    lookup[normalise_name(key)] = term.slug
-            self.terms[column] = lookup
-            self.term_labels[column] = list(model.objects.order_by("position", "slug").values_list("name_de", "name_en"))
+            terms = list(model.objects.order_by("position", "slug"))
+            self.terms[column] = term_lookup(column, terms)
+            self.term_labels[column] = [(term.name_de, term.name_en) for term in terms]
+        # The source's value mapping (importers/columns.py): column → value key → slug or "".
+        self.values: dict[str, dict[str, str]] = {}
         self.gazetteer = GazetteerGeocoder()
         # Values repeat across rows (labels, hotline numbers): parse each distinct one once.
         self.memo: dict[tuple[str, str], object] = {}
@@ -187,22 +195,29 @@ class Reference:
 
 
 def header_resolve(table: Table, mapping: dict | None) -> tuple[dict[int, str], list[RowError]]:
-    """Column index → canonical column, or file-level errors for unknown/duplicate/missing columns."""
+    """Column index → canonical column, or file-level errors for unknown/duplicate/missing
+    columns. `mapping` is a checked mapping (importers/columns.py); several columns may
+    feed one list column (their values are read as one list)."""
+    if table.columns is not None:
+        return dict(table.columns), []  # the format names its own columns (an HSDS data package)
     columns: dict[int, str] = {}
     errors: list[RowError] = []
     seen: dict[str, str] = {}
+    renamed = (mapping or {}).get("columns")
     unnamed_with_values = _unnamed_with_values(table)
     for index, header in enumerate(table.headers):
         if not header.strip():
             if index in unnamed_with_values:
-                errors.append(RowError(1 if table.format != "json" else None, f"#{index + 1}", "", _("hat Werte, aber keine Überschrift; bitte die Spalte benennen oder löschen")))
+                errors.append(RowError(table.header_row if table.format != "json" else None, f"#{index + 1}", "", _("hat Werte, aber keine Überschrift; bitte die Spalte benennen oder löschen")))
             continue
-        column = canonical_column(header, mapping)
+        column = canonical_column(header, renamed)
         if column is None:
             errors.append(RowError(None, header, "", _("ist keine bekannte Spalte; bitte in eine Standardspalte umbenennen (siehe fixtures/import/README.md) "
-                                                         "oder mit einer Zuordnungsdatei zuordnen (--mapping)")))
+                                                         "oder mit einer Zuordnungsdatei zuordnen (--mapping)"), code="column"))
         elif column == "":
             continue  # the mapping says: ignore this column
+        elif column in seen and column in LIST_COLUMNS:
+            columns[index] = column  # read together with the first one
         elif column in seen:
             errors.append(RowError(None, header, "", _('bedeutet dasselbe wie Spalte "%(other)s"; bitte nur eine der beiden behalten') % {"other": seen[column]}))
         else:
@@ -231,20 +246,21 @@ def _unnamed_with_values(table: Table) -> set[int]:
 
 
 # Bump when parsing changes what a row means: every stored fingerprint is then stale.
-FINGERPRINT_VERSION = "3"  # 3: all_incidents, source_date, notes, Regierungsbezirk prefixes
+FINGERPRINT_VERSION = "4"  # 4: synonyms, value mappings, German opening hours (issue 22)
 DEAL = 250  # rows per run when rows are dealt out to processes (rows_validate)
 
 
-def fingerprint_context() -> bytes:
+def fingerprint_context(mapping: dict | None = None) -> bytes:
     """What besides the row's text decides its parsed values: the parser version, the
-    geocoder and the loaded reference data (a reloaded gazetteer may place a postcode
-    elsewhere)."""
+    geocoder, the loaded reference data (a reloaded gazetteer may place a postcode
+    elsewhere) and the mapping (a value mapped otherwise parses otherwise)."""
     from django.conf import settings
 
     from directory.models import ReferenceVersion
 
     versions = sorted(ReferenceVersion.objects.values_list("name", "sha256"))
-    return repr((FINGERPRINT_VERSION, getattr(settings, "IMPORT_GEOCODER", "gazetteer"), versions)).encode()
+    mapped = orjson.dumps({part: entries for part, entries in (mapping or {}).items() if entries}, option=orjson.OPT_SORT_KEYS).decode()
+    return repr((FINGERPRINT_VERSION, getattr(settings, "IMPORT_GEOCODER", "gazetteer"), versions, mapped)).encode()
 
 
 def rows_validate(table: Table, *, mapping: dict | None = None, progress=None, known: dict[str, int] | None = None) -> Validation:
@@ -252,7 +268,8 @@ def rows_validate(table: Table, *, mapping: dict | None = None, progress=None, k
     into and that nothing has changed since (sync.known_fingerprints): such a row parsed
     to exactly that contact's values before, so it is not parsed again (issue 4: an
     unchanged re-import of 20,000 rows spent most of its time here)."""
-    result = Validation(rows=len(table.rows))
+    result = Validation(rows=len(table.rows), organisations=table.organisations)
+    result.warnings = [RowError(None, None, "", note) for note in table.notes]
     columns, errors = header_resolve(table, mapping)
     if errors:
         result.errors = errors
@@ -261,7 +278,9 @@ def rows_validate(table: Table, *, mapping: dict | None = None, progress=None, k
     headers = {column: table.headers[index] for index, column in columns.items()}
     result.headers = headers
     reference = Reference()
-    context = fingerprint_context()
+    for column, pairs in (mapping or {}).get("values", {}).items():
+        reference.values[column] = {value_key(theirs): ours for theirs, ours in pairs.items()}
+    context = fingerprint_context(mapping)
     width = len(table.headers)
     rows = table.rows
 
@@ -393,12 +412,17 @@ class RowParser:
         for index, column in columns.items():
             if index >= count:
                 continue
-            cell = self.cells[column] = cells[index]
+            cell = cells[index]
             text = cell.text.strip()
             if cell.formula or text.startswith("="):
                 self.formulas.append(column)
             if text.startswith("'") and text[1:2] in FORMULA_START:
                 text = text[1:]  # an exported, neutralised cell (see importers/export.py)
+            if column in self.texts:  # a second column for one list (importers/columns.py)
+                if text:
+                    self.texts[column] = f"{self.texts[column]}; {text}" if self.texts[column] else text
+                continue
+            self.cells[column] = cell
             self.texts[column] = text
         extra = [c for c in cells[width:] if c.text.strip()]
         if extra:
@@ -409,8 +433,8 @@ class RowParser:
     def raw(self, column: str) -> str:
         return self.texts.get(column, "")
 
-    def error(self, column: str | None, value: str, reason: str) -> None:
-        self.errors.append(RowError(self.number, self.headers.get(column, column) if column else None, value, reason))
+    def error(self, column: str | None, value: str, reason: str, code: str = "") -> None:
+        self.errors.append(RowError(self.number, self.headers.get(column, column) if column else None, value, reason, code=code))
 
     def warn(self, column: str | None, value: str, reason: str) -> None:
         self.warnings.append(RowError(self.number, self.headers.get(column, column) if column else None, value, reason))
@@ -504,10 +528,10 @@ class RowParser:
         raw = self.raw("scope")
         if not raw:
             return None
-        scope = SCOPES.get(normalise_name(raw).replace(" ", ""))
+        scope = self.reference.values.get("scope", {}).get(value_key(raw)) or SCOPES.get(normalise_name(raw).replace(" ", ""))
         if scope is None:
             self.error("scope", raw, _("ist keine Zuständigkeit; bitte bundesweit, landesweit, kreisweit oder lokal angeben "
-                                         "(national, state, district, local)"))
+                                         "(national, state, district, local)"), code="value:scope")
         return scope
 
     def states(self) -> list[str]:
@@ -638,18 +662,21 @@ class RowParser:
         return lat, lng
 
     def terms(self, column: str) -> list[str]:
+        """Slugs for a list of names: the source's value mapping first ("" drops a value),
+        then the names and synonyms of importers/terms.py."""
         slugs = []
         lookup, memo = self.reference.terms[column], self.reference.memo
+        mapped = self.reference.values.get(column, {})
         for item in self.items(column):
             key = (column, item)
             if key not in memo:
-                memo[key] = lookup.get(normalise_name(item))
+                memo[key] = mapped.get(value_key(item), term_find(lookup, item))
             slug = memo[key]
             if slug is None:
-                english = get_language() == "en"
+                english = (translation.get_language() or "").startswith("en")
                 known = ", ".join(label_en if english else label_de for label_de, label_en in self.reference.term_labels[column])
-                self.error(column, item, _("ist nicht bekannt; möglich sind %(known)s") % {"known": known})
-            elif slug not in slugs:
+                self.error(column, item, _("ist nicht bekannt; möglich sind %(known)s") % {"known": known}, code=f"value:{column}")
+            elif slug and slug not in slugs:
                 slugs.append(slug)
         return sorted(slugs)
 
@@ -739,7 +766,7 @@ class RowParser:
     def phones(self) -> list[str]:
         """ "Beratung: 0711 5401-3003; 116 006" → ["Beratung: +4971154013003", "116006"]."""
         phones = []
-        for item in (p.strip() for p in self.raw("phone").split(";")):
+        for item in (p.strip() for p in re.split(r"[;\n]", self.raw("phone"))):
             if not item:
                 continue
             label, _colon, number = item.rpartition(":")
@@ -772,11 +799,18 @@ class RowParser:
         return codes
 
     def opening_hours(self) -> str:
+        """OSM syntax, or German notations converted to it (importers/hours.py). What the
+        converter cannot read is kept as the writer's text (an OSM comment the pages show
+        as text) with a warning: never dropped, and never the reason a row is refused."""
         raw = self.raw("opening_hours")
-        key = ("opening_hours", raw)
-        if raw and key not in self.reference.memo:
-            self.reference.memo[key] = opening_hours.validate(raw)
-        if raw and not self.reference.memo[key]:
-            self.error("opening_hours", raw, _('entspricht nicht der OpenStreetMap-Syntax für Öffnungszeiten (opening_hours); z. B. "Mo-Fr 09:00-17:00; PH off"'))
-        return raw
+        if not raw or len(raw) > MAX_LENGTH["opening_hours"]:
+            return ""  # too long: parse() said so
+        hours = hours_convert(raw)
+        if len(hours.expression) > MAX_LENGTH["opening_hours"]:
+            self.error("opening_hours", raw, _("ist länger als %(limit)s Zeichen") % {"limit": MAX_LENGTH["opening_hours"] - 10})
+            return ""
+        if hours.kept_as_text:
+            self.warn("opening_hours", raw, _('ist keine bekannte Schreibweise für Öffnungszeiten; der Text wird so gezeigt, wie er ist, '
+                                              'ohne "jetzt geöffnet" (z. B. "Mo-Fr 9-16 Uhr" oder "Mo-Fr 09:00-16:00" wird erkannt)'))
+        return hours.expression
 

@@ -4,7 +4,8 @@
 - A Content-Security-Policy without 'unsafe-inline' and without any third-party source
   (issue 6 "Privacy and safety"): our pages load only our own CSS and JS.
 - Framing: nobody may frame a page, except the embed mode (?embed=1), which the partner
-  origins in settings.PARTNER_FRAME_ORIGINS may frame (CSP frame-ancestors).
+  origins in settings.PARTNER_FRAME_ORIGINS may frame (CSP frame-ancestors), and Lotse
+  itself: the embed builder (/embed/) previews it (issue 20).
 - No Set-Cookie outside the admin (CSRF and sessions are for staff only).
 - An access log without query strings: a search reveals where an official lives.
 """
@@ -55,11 +56,17 @@ def _is_staff_path(path: str) -> bool:
     return any(path.startswith(prefix) for prefix in settings.COOKIE_PATHS)
 
 
-def content_security_policy(*, frame_ancestors: list[str]) -> str:
+def frame_ancestors(request) -> list[str]:
+    """Who may frame this page: for an embed, the partner origins and Lotse itself."""
+    return [*settings.PARTNER_FRAME_ORIGINS, "'self'"] if is_embed(request) else []
+
+
+def content_security_policy(*, frame_ancestors: list[str], frame_src: list[str] = ()) -> str:
     ancestors = " ".join(frame_ancestors) if frame_ancestors else "'none'"
     return "; ".join(
         [
             "default-src 'none'",
+            *([f"frame-src {' '.join(frame_src)}"] if frame_src else []),
             "script-src 'self'",
             "style-src 'self'",
             "img-src 'self' data:",
@@ -85,16 +92,16 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         if any(request.path.startswith(prefix) for prefix in settings.CSP_EXEMPT_PATHS):
             return response
-        embed = is_embed(request) and bool(settings.PARTNER_FRAME_ORIGINS)
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            content_security_policy(frame_ancestors=settings.PARTNER_FRAME_ORIGINS if embed else []),
-        )
-        if embed:
+        response.headers.setdefault("Content-Security-Policy", content_security_policy(frame_ancestors=frame_ancestors(request)))
+        if is_embed(request):
             # X-Frame-Options cannot name several origins; browsers that know CSP
             # frame-ancestors (all current ones) ignore X-Frame-Options when it is present,
-            # so the embed drops the header instead of sending a contradicting DENY.
-            response.xframe_options_exempt = True
+            # so an embed that partners may frame drops the header instead of sending a
+            # contradicting DENY; without partners it says what the CSP says: SAMEORIGIN.
+            if settings.PARTNER_FRAME_ORIGINS:
+                response.xframe_options_exempt = True
+            else:
+                response.headers["X-Frame-Options"] = "SAMEORIGIN"
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self), interest-cohort=()")
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         return response

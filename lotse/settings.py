@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "directory",
     "search",
     "importers",
+    "guidance",
     "api",
     "curation",
     "pages",
@@ -222,7 +223,11 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/(v1/)?",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_INCLUDE_SCHEMA": False,
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_error_responses"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "guidance.serializers.document_search_steps",  # issue 16; before the error responses
+        "api.schema.add_error_responses",
+    ],
 }
 
 # API tokens (issue 19): django-rest-knox keeps only a SHA-512 digest and the first 15 of
@@ -288,6 +293,24 @@ for _origin in PARTNER_FRAME_ORIGINS:
         raise ImproperlyConfigured(
             f'PARTNER_FRAME_ORIGINS: "{_origin}" is not an origin; use scheme://host[:port], e.g. https://www.example.de'
         )
+# Where a partner asks to be added (an e-mail address), shown on the embed builder /embed/.
+PARTNER_CONTACT_EMAIL = env_str("PARTNER_CONTACT_EMAIL")
+if PARTNER_CONTACT_EMAIL and ("@" not in PARTNER_CONTACT_EMAIL or any(c in PARTNER_CONTACT_EMAIL for c in " <>\"',;")):
+    raise ImproperlyConfigured(f'PARTNER_CONTACT_EMAIL: "{PARTNER_CONTACT_EMAIL}" is not an e-mail address')
+
+# --- Licence of the published data (issue 20) -------------------------------------------
+# Every export and every API read states it (directory/attribution.py). The operator
+# decides; the default is the licence of the reference geography the data builds on.
+DATA_LICENCE = env_str("DATA_LICENCE", "CC-BY-4.0").strip()
+DATA_LICENCE_URL = env_str("DATA_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/").strip()
+DATA_PUBLISHER = env_str("DATA_PUBLISHER", "Lotse").strip()
+if not DATA_LICENCE or any(c in DATA_LICENCE for c in "<>\"\r\n"):
+    raise ImproperlyConfigured(f'DATA_LICENCE: "{DATA_LICENCE}" is not a licence name; use e.g. CC-BY-4.0')
+if not DATA_LICENCE_URL.startswith(("https://", "http://")) or any(c in DATA_LICENCE_URL for c in " <>\"\r\n"):
+    raise ImproperlyConfigured(f'DATA_LICENCE_URL: "{DATA_LICENCE_URL}" is not a web address; use https://…')
+if not DATA_PUBLISHER or any(c in DATA_PUBLISHER for c in "\r\n"):
+    raise ImproperlyConfigured("DATA_PUBLISHER: give the name that attributions show, on one line")
+
 # Paths where staff log in: the only ones allowed to set cookies (session, CSRF).
 COOKIE_PATHS = ["/admin/"]
 # Paths whose pages bring their own script handling (admin, API docs) and get no CSP here.

@@ -33,10 +33,13 @@ from directory.models import (
     State,
 )
 from directory.phones import phone_display
+from guidance.blocks import guide_url, kind_labels, page_hits, presentation_params, results_steps, step_item
+from guidance.selectors import steps_for
 from lotse.middleware import is_embed
 from search.engine import search
 from search.filters import SearchFilterSet
-from search.query import QueryError, parse_query
+from search.query import QueryError, codes, parse_query
+from importers.hours import hours_comment_text
 
 # Parameters that change how a page looks, not what it finds: kept on links, never part
 # of the search itself.
@@ -62,7 +65,10 @@ def about(request):
         "postcodes": PostalCode.objects.count(),
         "contacts": Contact.objects.filter(active=True).count(),
     }
-    return render(request, "pages/about.html", {"counts": counts, "embed": is_embed(request)})
+    return render(request, "pages/about.html", {
+        "counts": counts, "embed": is_embed(request),
+        "data_licence": settings.DATA_LICENCE, "data_licence_url": settings.DATA_LICENCE_URL,
+    })
 
 
 # --- results ------------------------------------------------------------------------------
@@ -85,6 +91,7 @@ def search_page(request):
             "states": State.objects.order_by("name"),
             "incident_types": IncidentType.objects.all(),
             "kinds": ContactKind.objects.all(),
+            "first_steps": results_steps(request, query, result),  # issue 16
         }
     )
     return render(request, "pages/search.html", context)
@@ -115,12 +122,14 @@ def _results_context(request, query, result) -> dict:
     ]
     embed = [("embed", "1")] if embedded else []
     params = query.to_params()
+    place_label = _place_label(query)
     return {
         "query": query,
         "result": result,
         "groups": groups,
         "total": result.total,
-        "place_label": _place_label(query),
+        "place_label": place_label,
+        "query_summary": _query_summary(query, place_label, incidents, kinds),
         "facets": _facets_for_display(request, result, kinds, incidents),
         "filters_active": len(query.incidents) + len(query.kinds),
         "share_url": request.build_absolute_uri(_url_with(reverse("search"), params)),
@@ -140,6 +149,16 @@ def _results_context(request, query, result) -> dict:
 # embed, a partner's own) is carried along as a hidden field.
 FORM_FIELDS = {"near", "q", "radius", "incident", "kind", "page"}
 RADII = ["", "10", "25", "50", "100", "200"]
+
+
+def _query_summary(query, place_label: str, incidents: dict, kinds: dict) -> str:
+    """The query in one line ("99084 Erfurt · Bedrohung"): the folded form's summary on a phone."""
+    parts = [place_label] if place_label else []
+    if query.q:
+        parts.append(f"„{query.q}“")
+    parts += [str(incidents[slug].label) for slug in query.incidents if slug in incidents]
+    parts += [str(kinds[slug].label) for slug in query.kinds if slug in kinds]
+    return " · ".join(parts) or _("alle Angebote")
 
 
 def _number(value: float) -> str:
@@ -341,7 +360,7 @@ def contact_vcard_text(contact: Contact, *, page_url: str) -> str:
         adr.type_param = "WORK"
     notes = [contact.description_de]
     if contact.opening_hours:
-        notes.append(f"Öffnungszeiten: {contact.opening_hours}")
+        notes.append(f"Öffnungszeiten: {hours_comment_text(contact.opening_hours) or contact.opening_hours}")
     notes.append(f"Lotse: {page_url}")
     card.add("note").value = "\n".join(note for note in notes if note)
     return card.serialize()
@@ -498,3 +517,63 @@ def contact_report(request, slug):
         return render(request, "pages/report.html", context)
     context["form"] = ErrorReportForm(initial={"token": _report_token(contact)})
     return render(request, "pages/report.html", context)
+
+
+# --- first steps (issue 16) ---------------------------------------------------------------
+
+
+def guide_page(request, incident: str | None = None):
+    """/guide/: the first steps for every incident (the general set), or for ?incident=…;
+    /guide/<incident>/ for one. The query model's place parameters (near, state, district)
+    choose the state's variants and, with a place, add its contacts as on /search/."""
+    params = request.GET.copy()
+    if incident is not None:
+        if incident not in codes().incidents:
+            raise Http404(incident)
+        params.setlist("incident", [incident])
+    try:
+        query = SearchFilterSet(params).query
+    except QueryError as exc:
+        return render(
+            request,
+            "pages/bad_request.html",
+            {"message": str(exc.message), "field": exc.field, "embed": is_embed(request)},
+            status=400,
+        )
+    context = {"embed": is_embed(request), "groups": [], "place_label": ""}
+    if query.has_place:
+        context.update(_results_context(request, query, search(query)))
+    hits = page_hits(context.get("result"))
+    labels = kind_labels()
+    terms = list(IncidentType.objects.all())
+    states = {state.code: state for state in State.objects.filter(code__in=query.states)}
+    keep = presentation_params(request)
+    place = [(name, value) for name, value in query.to_params() if name in ("near", "state", "district")]
+    canonical = guide_url(None, query)
+    context.update(
+        {
+            "query": query,
+            "items": [step_item(step, hits=hits, request=request, kind_labels=labels) for step in steps_for(
+                incidents=query.incidents, states=query.states)],
+            "incidents": [term for term in terms if term.slug in query.incidents],
+            "states": [states[code] for code in query.states if code in states],
+            "other_guides": [
+                {"term": term, "url": _url_with(reverse("guide-incident", args=[term.slug]), [*place, *keep])}
+                for term in terms
+                if term.slug not in query.incidents
+            ],
+            "general_url": _url_with(reverse("guide"), [*place, *keep]),
+            "search_url": _url_with(reverse("search"), [*query.to_params(), *keep]),
+            "log_url": _url_with(reverse("evidence-log"), keep),
+            "hidden": keep,
+            "share_url": request.build_absolute_uri(canonical),
+            "embed_url": request.build_absolute_uri(canonical + ("&" if "?" in canonical else "?") + "embed=1"),
+        }
+    )
+    return render(request, "guidance/guide.html", context)
+
+
+def evidence_log(request):
+    """A form that stays in the browser (guidance/static/guidance/evidence-log.js): no
+    <form> element, so nothing typed can be submitted to us."""
+    return render(request, "guidance/evidence_log.html", {"embed": is_embed(request)})

@@ -89,3 +89,13 @@ def opening_status(expression: str, *, open_24_7: bool = False, now: dt.datetime
 @register.simple_tag
 def opening(expression, open_24_7=False):
     return opening_status(expression or "", open_24_7=bool(open_24_7))
+
+
+@register.filter
+def hours_note(expression) -> str:
+    """The partner's own words when the hours are only that (`unknown "Di 10-12 Uhr, sonst
+    nach Absprache"`, what the importer keeps when it cannot convert a notation, issue
+    22): shown as text, not as code."""
+    from importers.hours import hours_comment_text
+
+    return hours_comment_text(expression or "") or ""

@@ -42,6 +42,18 @@
     $("details.filters[open]").forEach(function (details) { details.open = false; });
   }
 
+  // Parts that fold on a phone so the results come first (issue 16): the search form (its
+  // summary says what was searched) and the further first steps. From the width named in
+  // data-wide-open (rem, site.css's breakpoints) they are open; site.css opens them there
+  // without this script too where the browser can (::details-content).
+  function openWide(root) {
+    if (!window.matchMedia) return;
+    $("details[data-wide-open]", root).forEach(function (details) {
+      if (window.matchMedia("(min-width: " + details.getAttribute("data-wide-open") + "rem)").matches) details.open = true;
+    });
+  }
+  openWide(document);
+
   // Search as you type: fetch the same results page and swap the results in place.
   var form = document.querySelector("form[data-live]");
   var results = document.getElementById("results");
@@ -57,10 +69,14 @@
       return response.text();
     }).then(function (html) {
       if (!html) return;
-      var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("results");
+      var page = new DOMParser().parseFromString(html, "text/html");
+      var fresh = page.getElementById("results");
       if (!fresh) return;
       results.replaceWith(fresh);
       results = fresh;
+      openWide(results);
+      var summary = page.querySelector("[data-query-summary]"), shown = document.querySelector("[data-query-summary]");
+      if (summary && shown) shown.textContent = summary.textContent;
       history.replaceState(null, "", url);
     }).catch(function () {});
   }

@@ -2,7 +2,7 @@
 
 import pytest
 
-from api import hsds
+from directory import hsds
 from directory.models import Scope
 from tests.api.conftest import make_contact
 

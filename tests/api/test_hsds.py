@@ -7,7 +7,7 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from api import hsds
+from directory import hsds
 from directory.models import Contact
 from tests.api.hsds_schemas import assert_page, assert_valid
 

@@ -20,6 +20,13 @@ def csv_bytes(rows, header=HEADER, delimiter=",", encoding="utf-8"):
     return out.getvalue().encode(encoding)
 
 
+def export_table(data: bytes) -> str:
+    """A canonical CSV export without its first line, the licence comment (issue 20)."""
+    notice, table = data.decode("utf-8-sig").split("\r\n", 1)
+    assert notice.startswith("# ")
+    return table
+
+
 def row(**values):
     base = {"kinds": "victim_support", "scope": "national"}
     base.update(values)

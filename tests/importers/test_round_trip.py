@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from directory.models import Contact
 from importers.export import contacts_export
-from tests.importers.conftest import ERFURT, csv_bytes, run
+from tests.importers.conftest import ERFURT, csv_bytes, export_table, run
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def test_export_reimports_to_zero_changes(fmt):
 
 def test_exported_cells_are_neutralised_against_formula_injection():
     run(csv_bytes([dict(ERFURT, name="@Hilfe -Beratung", phone="+49 361 21886700")]))
-    rows = list(csv.DictReader(io.StringIO(contacts_export(fmt="csv", source_slug="partner").decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(export_table(contacts_export(fmt="csv", source_slug="partner")))))
     assert (rows[0]["name"], rows[0]["phone"]) == ("'@Hilfe -Beratung", "'+4936121886700")
     sheet = load_workbook(io.BytesIO(contacts_export(fmt="xlsx", source_slug="partner"))).active
     cells = {c.value: c.data_type for c in sheet[2]}
@@ -39,7 +39,9 @@ def test_export_command_writes_a_file(tmp_path):
     run(csv_bytes([ERFURT]))
     target = tmp_path / "out.csv"
     call_command("export_contacts", "--source", "partner", "-o", str(target), stderr=io.StringIO())
-    assert target.read_bytes().startswith("\ufeffsource_id,name,".encode())
+    notice, header = target.read_bytes().decode().split("\r\n")[:2]
+    assert notice.startswith("\ufeff# Data: Lotse, licence CC-BY-4.0 (https://creativecommons.org/licenses/by/4.0/). Sources: partner.")
+    assert header.startswith("source_id,name,")
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
@@ -50,7 +52,8 @@ def test_every_export_neutralises_the_same_six_formula_starts(start, client):
 
     run(csv_bytes([ERFURT]))
     Contact.objects.update(name=f"{start}cmd|' /C calc'!A0")
-    rows = list(csv.DictReader(io.StringIO(contacts_export(fmt="csv", source_slug="partner").decode("utf-8-sig"))))
+    exported = contacts_export(fmt="csv", source_slug="partner").decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(exported.partition("\r\n")[2])))  # below the licence line
     assert rows[0]["name"] == f"'{start}cmd|' /C calc'!A0"
     response = client.get("/api/v1/contacts/", {"format": "csv"})
     api = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))

@@ -9,7 +9,7 @@ import pytest
 
 from directory.models import Contact
 from importers.export import contacts_export
-from tests.importers.conftest import ERFURT, HEADER, HOTLINE, MUNICH, csv_bytes, run
+from tests.importers.conftest import ERFURT, HEADER, HOTLINE, MUNICH, csv_bytes, export_table, run
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def test_a_new_contact_gets_the_uuid_of_its_row_and_export_writes_it():
     assert str(Contact.objects.get(external_id="before").uuid) == B
     drawn = Contact.objects.get(external_id="hilfetelefon").uuid
     assert drawn.version == 4 and str(drawn) not in (A, B)
-    exported = {r["source_id"]: r["uuid"] for r in csv.DictReader(io.StringIO(contacts_export(fmt="csv", source_slug="partner").decode("utf-8-sig")))}
+    exported = {r["source_id"]: r["uuid"] for r in csv.DictReader(io.StringIO(export_table(contacts_export(fmt="csv", source_slug="partner"))))}
     assert exported == {"ezra": A, "before": B, "hilfetelefon": str(drawn)}
 
 

@@ -69,7 +69,8 @@ def test_embed_cannot_be_framed_when_no_partner_is_configured(visit, settings, l
     settings.PARTNER_FRAME_ORIGINS = []
     v = visit(DESKTOP)
     response = v.goto("/search/?district=16051&embed=1")
-    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["x-frame-options"] == "SAMEORIGIN"  # the embed builder's preview (issue 20)
+    assert "frame-ancestors 'self';" in response.headers["content-security-policy"] + ";"
     _host_page(v, PARTNER, f"{live_server.url}/search/?district=16051&embed=1")
     _assert_frame_blocked(v)
 

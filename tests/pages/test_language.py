@@ -28,6 +28,9 @@ def test_switch_language_with_the_link_keeps_the_search(visit):
     # On a phone the filter list arrives folded (results first); its summary is English too.
     summary = v.page.locator("details.filters summary")
     expect(summary).to_have_text(re.compile(r"\(1 active\)"))
+    # ... inside the search form, which a phone folds into its one-line summary (issue 16).
+    expect(v.page.locator("details.query > summary")).to_have_text("Your search: 99084 · Threat — change")
+    v.page.locator("details.query > summary").click()
     summary.click()
     assert v.page.get_by_role("checkbox", name=re.compile(r"Threat \(3\)")).is_checked()
     # Links inside the site keep the language, without any cookie.

@@ -54,3 +54,14 @@ def test_unparseable_or_missing_hours_make_no_claim():
 
 def test_around_the_clock_is_always_open():
     assert opening_status("", open_24_7=True, now=at("2025-12-25 03:00")).state == "open"
+
+
+def test_hours_kept_as_the_partners_words_make_no_claim_and_show_as_text():
+    """What the importer could not convert is stored as `unknown "…"` (issue 22)."""
+    from django.template import Context, Template
+
+    kept = 'unknown "Di 10-12 Uhr, sonst nach Absprache"'
+    assert opening_status(kept, now=at("2025-12-23 10:00")).state == "unknown"
+    html = Template('{% include "pages/_opening.html" with hours=hours open_24_7=False %}').render(Context({"hours": kept}))
+    assert '<span class="hours-note">Di 10-12 Uhr, sonst nach Absprache</span>' in html
+    assert "<code>" not in html and "Jetzt" not in html

@@ -60,14 +60,18 @@ def test_responses_are_compressed_for_clients_that_accept_gzip(client):
 
 
 def test_embed_is_only_exempt_from_framing_rules_with_partner_origins(client, settings):
+    # Lotse itself may frame an embed: the embed builder previews it (issue 20).
     settings.PARTNER_FRAME_ORIGINS = []
     response = client.get("/search/?embed=1")
-    assert response["X-Frame-Options"] == "DENY"
-    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    assert "frame-ancestors 'self';" in response["Content-Security-Policy"] + ";"
     settings.PARTNER_FRAME_ORIGINS = ["https://www.example-kreis.de"]
     response = client.get("/search/?embed=1")
     assert "X-Frame-Options" not in response
-    assert "frame-ancestors https://www.example-kreis.de;" in response["Content-Security-Policy"] + ";"
+    assert "frame-ancestors https://www.example-kreis.de 'self';" in response["Content-Security-Policy"] + ";"
+    response = client.get("/search/")
+    assert response["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none';" in response["Content-Security-Policy"] + ";"
 
 
 @pytest.mark.parametrize("path", ["/%5Cevil.example/", "/%5C%5Cevil.example/x/", "/%2F%2Fevil.example/",

@@ -3,11 +3,12 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from importers.export import FORMATS, contacts_export
+from importers.export import BINARY, FORMATS, contacts_export
 
 
 class Command(BaseCommand):
-    help = "Export contacts in the canonical import format (re-importing it changes nothing)."
+    help = ("Export contacts in the canonical import format (re-importing it changes nothing), or the published "
+            "contacts as an HSDS 3.0 tabular data package (--format hsds-datapackage -o lotse-hsds.zip).")
 
     def add_arguments(self, parser):
         parser.add_argument("--format", choices=FORMATS, default="csv")
@@ -22,7 +23,7 @@ class Command(BaseCommand):
         if output:
             Path(output).write_bytes(data)
             self.stderr.write(f"{len(data):,} bytes → {output}")
-        elif format == "xlsx":
-            raise CommandError("an XLSX export needs a file: use -o contacts.xlsx")
+        elif format in BINARY:
+            raise CommandError(f"an {format} export is a binary file: use -o, e.g. -o contacts.{'zip' if format == 'hsds-datapackage' else format}")
         else:
             sys.stdout.buffer.write(data) if self.stdout._out is sys.stdout else self.stdout.write(data.decode(), ending="")

@@ -27,7 +27,8 @@ class Command(BaseCommand):
         parser.add_argument("--source", required=True, help="source slug, e.g. weisser-ring; created if new")
         parser.add_argument("--dry-run", action="store_true", help="show the plan, write nothing")
         parser.add_argument("--skip-invalid", action="store_true", help="import the valid rows, report the rest")
-        parser.add_argument("--mapping", help='JSON file {"their header": "canonical column"}')
+        parser.add_argument("--mapping", help='JSON file {"columns": {"their header": "canonical column"}, "values": {"kinds": {"their value": "slug"}}} '
+                                 "(the admin exports a source's mapping in this format); added to the source's stored mapping")
         parser.add_argument("--no-deactivate", action="store_true", help="keep contacts that are missing from the file")
         parser.add_argument("--language", choices=[code for code, _name in settings.LANGUAGES],
                             help="language of the messages (default: LANGUAGE_CODE)")
@@ -64,6 +65,8 @@ class Command(BaseCommand):
             self.stdout.write(_("- %(name)s (deaktiviert)") % change)
         for warning in report.warnings[:50]:
             self.stdout.write(_("Hinweis: %(message)s") % {"message": warning.message})
+        if report.mapping_stored:
+            self.stdout.write(_("Gespeicherte Zuordnung der Quelle angewandt (%(count)s Einträge)") % {"count": report.mapping_stored})
         for error in report.errors:
             self.stderr.write(error.message)
         counts = ", ".join(_(COUNTS[k]) % {"count": n} for k, n in report.counts.items())

@@ -32,7 +32,7 @@ def _static_outdated() -> bool:
 
 
 class Command(BaseCommand):
-    help = "Start Meilisearch, migrate, load reference and demo data, index, and serve on 127.0.0.1."
+    help = "Start Meilisearch, migrate, load reference and demo data and the first steps, index, and serve on 127.0.0.1."
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=8000)
@@ -53,6 +53,7 @@ class Command(BaseCommand):
             call_command("migrate", interactive=False, verbosity=0)
             call_command("load_reference", stdout=self.stdout)
             call_command("load_demo", stdout=self.stdout)
+            call_command("load_guidance", stdout=self.stdout)  # after the contacts it names (issue 16)
             call_command("search_index", "sync", stdout=self.stdout)
             if _static_outdated():
                 call_command("collectstatic", interactive=False, verbosity=0)

@@ -1,4 +1,5 @@
-"""Our directory as Open Referral HSDS 3.0 objects (issue 7).
+"""Our directory as Open Referral HSDS 3.0 objects (issue 7): the API under /api/hsds/ and
+the tabular data package (importers/datapackage.py, issue 20) both build on these.
 
 Mapping decisions (documented for consumers):
 - service = one active Contact; its id is Contact.uuid. status is always "active" (only
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timezone as dt_timezone
+from functools import lru_cache
 
 from django.utils.translation import get_language
 
@@ -59,10 +61,12 @@ def _timestamp(value) -> str:
 # --- taxonomies --------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=None)  # a few taxonomies and ~40 terms; uuid5 cost ~0.1 ms a call
 def taxonomy_id(key: str) -> str:
     return derived_id("taxonomy", key)
 
 
+@lru_cache(maxsize=None)
 def term_id(key: str, slug: str) -> str:
     return derived_id("taxonomy_term", key, slug)
 

@@ -43,6 +43,10 @@ from api.guidance import GuidanceView  # noqa: E402
 
 urlpatterns += [path("v1/guidance/", GuidanceView.as_view(), name="guidance")]  # issue 16
 
+from api.changes import ChangeFeedView  # noqa: E402
+
+urlpatterns += [path("v1/changes/", ChangeFeedView.as_view(), name="changes")]  # issue 20
+
 from api import imports  # noqa: E402
 
 urlpatterns += [

@@ -20,7 +20,7 @@ import re
 import uuid
 from django.db.models import QuerySet
 
-from directory.models import Channel, Contact, ContactKind, District, IncidentType, Phone, State, TargetGroup
+from directory.models import Channel, Contact, ContactChange, ContactKind, District, IncidentType, Phone, State, TargetGroup
 
 CONTACT_FIELDS = [
     "id", "uuid", "slug", "name", "description_de", "description_en", "street", "postcode", "town", "lat", "lng",
@@ -133,3 +133,21 @@ TAXONOMIES = {"incident-types": IncidentType, "kinds": ContactKind, "target-grou
 
 def terms_list(*, taxonomy: str) -> QuerySet:
     return TAXONOMIES[taxonomy].objects.order_by("position", "slug")
+
+
+def changes_after(*, after: int, limit: int) -> list[ContactChange]:
+    """The change feed's next changes after the change `after`, in id (= commit) order."""
+    return list(ContactChange.objects.filter(pk__gt=after).order_by("pk")[:limit])
+
+
+def change_before(at) -> int:
+    """The id after which the changes at or after `at` begin (the feed's ?since=<time>)."""
+    first = ContactChange.objects.filter(at__gte=at).order_by("pk").values_list("pk", flat=True).first()
+    if first is not None:
+        return first - 1
+    return change_last()
+
+
+def change_last() -> int:
+    """The newest change's id, 0 before the first."""
+    return ContactChange.objects.order_by("-pk").values_list("pk", flat=True).first() or 0

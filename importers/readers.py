@@ -31,6 +31,10 @@ JSON_SPACE = re.compile(r"[ \t\n\r]*")
 # the csv module splits it: one line of millions of separators would become a list of
 # millions of cells (issue 17). Quoted separators count too, hence the margin.
 SEPARATORS_PER_COLUMN = 50
+# What zipfile raises for a damaged archive (NotImplementedError: "zip file version 7.9").
+ZIP_ERRORS = (zipfile.BadZipFile, ValueError, NotImplementedError, EOFError, OSError)
+# The longest CSV field (the csv module's default, 128 K characters).
+CSV_FIELD_LIMIT = 131_072
 # Nesting of a JSON row: the row object, a list (phones), an object in it ({"label", "number"}).
 JSON_MAX_DEPTH = 8
 # Excel's own limits: a sheet that claims more is not an Excel export, and openpyxl would
@@ -142,7 +146,13 @@ def table_read(data: bytes, filename: str = "") -> Table:
         if name.endswith(".json") or text.startswith(("[", "{"), first):
             table = _read_json(text)
         else:
-            table = _read_csv(text)
+            # The csv module's field limit is process-wide and a library may raise it
+            # (frictionless sets 20 MB on import): the reader sets its own for the read.
+            previous = csv.field_size_limit(CSV_FIELD_LIMIT)
+            try:
+                table = _read_csv(text)
+            finally:
+                csv.field_size_limit(previous)
     _check_shape(table)
     return table
 
@@ -501,7 +511,7 @@ def _zip_bomb_check(data: bytes) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, NotImplementedError, EOFError, OSError):  # NotImplementedError: "zip file version 7.9"
+    except ZIP_ERRORS:
         raise ReadError(_("die Excel-Arbeitsmappe ist beschädigt (kein gültiges ZIP-Archiv); bitte erneut aus Excel exportieren")) from None
     total = sum(info.file_size for info in infos)
     if total > max_total:
@@ -526,8 +536,8 @@ def _read_zip(data: bytes) -> Table:
 
     try:
         package = datapackage.is_package(zipfile.ZipFile(io.BytesIO(data)))
-    except (zipfile.BadZipFile, ValueError):
-        package = False
+    except ZIP_ERRORS:
+        package = False  # _read_xlsx says what is wrong with it
     return datapackage.package_read(data) if package else _read_xlsx(data)
 
 

@@ -4,6 +4,7 @@ limit, so the memory of a refused upload stays bounded by the limits."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import tracemalloc
@@ -77,6 +78,14 @@ def test_a_first_csv_field_over_the_field_limit_is_a_read_error():
     data = b'"' + b"x" * 200_000 + b'",kinds\r\na,b\r\n'
     with pytest.raises(ReadError, match=r"^row 1: the CSV cannot be read \(field larger than field limit"):
         table_read(data, "c.csv")
+    # Also when a library raised the process-wide limit (frictionless does on import).
+    previous = csv.field_size_limit(20_000_000)
+    try:
+        with pytest.raises(ReadError, match=r"^row 1: the CSV cannot be read \(field larger than field limit"):
+            table_read(data, "c.csv")
+        assert csv.field_size_limit() == 20_000_000
+    finally:
+        csv.field_size_limit(previous)
 
 
 def test_json_with_distinct_keys_stops_at_the_column_limit(settings):

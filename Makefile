@@ -49,7 +49,7 @@ test: install browser wrk
 	$(PY) -m pytest -m "not postgres"
 
 # The database-, importer-, search- and API tests again, on a throwaway PostgreSQL cluster.
-PG_TESTS ?= tests/directory tests/importers tests/search tests/api tests/production tests/guidance
+PG_TESTS ?= tests/directory tests/importers tests/search tests/api tests/production tests/curation tests/guidance
 test-postgres: install
 	scripts/with_postgres.sh $(PY) -m pytest -p no:cacheprovider $(wildcard $(PG_TESTS))
 

@@ -1,8 +1,11 @@
 """POST /api/v1/imports/ (a file → a queued run, 202 with its status URL) and the import
 history, each run with its status, progress and report.
 
-Administrators only: a token (Authorization: Token <key>) of a user with the permission
-importers.add_importrun (to import) or importers.view_importrun (to read the history).
+A token (Authorization: Token <key>, django-rest-knox: stored hashed, expiring) of a user
+with the permission importers.add_importrun (to import) or importers.view_importrun (to
+read the history). An import also needs the permissions to add and publish contacts, and
+both the account and the token must be allowed the named source (curation.services
+.import_refusal): else 403 with a message naming the source.
 Never CORS-enabled (settings.CORS_URLS_REGEX leaves /api/v1/imports/ out). The upload is
 checked and stored here; the task worker does the import with the importer's one service
 (importers/tasks.py), as for the admin.
@@ -18,15 +21,16 @@ from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, permissions, serializers, status
-from rest_framework.authentication import TokenAuthentication
+from knox.auth import TokenAuthentication
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from api.errors import ApiError
 from api.pagination import ApiPagination
 from api.throttles import WriteThrottle
+from curation.services import import_refusal
 from importers.models import ImportRun
-from importers.services import ImportRefused
+from importers.services import SOURCE_SLUG, ImportRefused
 from importers.tasks import import_submit
 from lotse.env import parse_bool
 
@@ -137,6 +141,11 @@ class ImportListView(ImportView, generics.ListAPIView):
         source = str(request.data.get("source", "")).strip()
         if not source:
             raise ApiError(400, "missing_source", 'Name the source (field "source"), e.g. weisser-ring.', "source")
+        if SOURCE_SLUG.match(source):  # a malformed name is a 400 from import_submit below
+            with translation.override("en"):
+                refusal = import_refusal(user=request.user, source_slug=source, token=request.auth)
+            if refusal:
+                raise ApiError(403, "permission_denied", refusal, "source")
         mapping = None
         if request.data.get("mapping"):
             try:

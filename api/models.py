@@ -26,3 +26,24 @@ class ThrottleSlot(models.Model):
 
     def __str__(self):
         return f"{self.scope} {self.client[:8]} slot {self.slot}: {self.hits}"
+
+
+from django.utils.translation import gettext_lazy as _  # noqa: E402
+from knox.models import AbstractAuthToken  # noqa: E402
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (django-rest-knox): the database keeps its SHA-512 digest and its first
+    15 characters, never the token. It expires, and may import into the named sources only
+    (issue 19); created and revoked in the admin."""
+
+    name = models.CharField(_("Bezeichnung"), max_length=100, help_text=_("wofür, z. B. „Import Weisser Ring“"))
+    sources = models.ManyToManyField("directory.Source", blank=True, related_name="api_tokens", verbose_name=_("Quellen"),
+                                     help_text=_("Quellen, in die mit diesem Token importiert werden darf"))
+
+    class Meta:
+        verbose_name = _("API-Token")
+        verbose_name_plural = _("API-Tokens")
+
+    def __str__(self):
+        return f"{self.name} ({self.token_key[:8]}…)"

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from directory.models import District, State
+from curation.services import is_stale
 from directory.phones import phone_display
 
 
@@ -51,6 +52,7 @@ class ProvenanceSerializer(serializers.Serializer):
     source_url = serializers.CharField()
     source_date = serializers.CharField(help_text="The date the source page shows: YYYY, YYYY-MM or YYYY-MM-DD; empty if none")
     last_verified = serializers.DateField(allow_null=True)
+    stale = serializers.BooleanField(help_text="Not verified for VERIFY_AFTER_DAYS days (or never): check before relying on it")
     updated_at = serializers.DateTimeField()
 
 
@@ -141,6 +143,7 @@ class ContactSerializer(serializers.Serializer):
                 "source_url": contact["source_url"],
                 "source_date": contact["source_date"],
                 "last_verified": None if contact["last_verified"] is None else _DATE.to_representation(contact["last_verified"]),
+                "stale": is_stale(contact["last_verified"]),
                 "updated_at": _DATETIME.to_representation(contact["updated_at"]),
             },
             "distance_km": None if distance is None else round(distance, 1),

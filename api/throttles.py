@@ -39,7 +39,7 @@ THROTTLE_LOCK_WAIT_MS = 100  # how long a counter write may wait for a lock (SQL
 CLEANUP_CHANCE = 0.01  # share of requests that also delete expired slots
 
 RATE = re.compile(r"^\d+/(s|sec|second|m|min|minute|h|hour|d|day)$")
-RATE_SETTINGS = ("API_THROTTLE_READ", "API_THROTTLE_WRITE")
+RATE_SETTINGS = ("API_THROTTLE_READ", "API_THROTTLE_WRITE", "REPORT_RATE")
 
 
 def check_rates() -> None:
@@ -119,6 +119,13 @@ class ReadThrottle(_SettingsRateThrottle):
 class WriteThrottle(_SettingsRateThrottle):
     scope = "api-write"
     setting_name = "API_THROTTLE_WRITE"
+
+
+class ReportThrottle(_SettingsRateThrottle):
+    """Visitors' error reports on contact pages (pages.views.contact_report), per client."""
+
+    scope = "report"
+    setting_name = "REPORT_RATE"
 
 
 def client_digest(key: str) -> str:

@@ -11,8 +11,9 @@ state, q, incident and kind filters, flags, pages):
                per-process result cache (search/cache.py)
     api-cold   the same with the result cache off (SEARCH_CACHE_MB=0): every group asked
                of Meilisearch, what a search no one made before costs
-    raw        the request's full multi-search body (all groups) POSTed straight to
-               Meilisearch (kept-alive requests.Session, Accept-Encoding: identity)
+    raw        the multi-search body of a search nobody made before (search/engine.py
+               meili_request: the one query, plus the later groups' page queries) POSTed
+               straight to Meilisearch (kept-alive requests.Session, Accept-Encoding: identity)
     client     the same body through the official meilisearch client's multi_search: the
                figure that decides whether searches may use it (search/client.py)
     database   the degraded path (DatabaseExecutor) for the same queries, as a baseline

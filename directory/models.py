@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 LATITUDE = [MinValueValidator(-90), MaxValueValidator(90)]
 LONGITUDE = [MinValueValidator(-180), MaxValueValidator(180)]
@@ -195,6 +196,25 @@ class Scope(models.TextChoices):
     LOCAL = "local", _("lokal")
 
 
+class ChangeContext(models.Model):
+    """What the history adds to each recorded version of a contact (directory/history.py):
+    the path a change came through and, for an import, its run."""
+
+    class Via(models.TextChoices):
+        ADMIN = "admin", _("Verwaltung")
+        IMPORT = "import", _("Import")
+        API = "api", _("API")
+        COMMAND = "command", _("Befehl")
+        REVIEW = "review", _("Freigabe eines Vorschlags")
+        OTHER = "other", _("anderer Weg")
+
+    via = models.CharField(_("Weg"), max_length=10, choices=Via.choices, default=Via.OTHER)
+    import_run_id = models.BigIntegerField(_("Importlauf"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
 class Contact(models.Model):
     """One office, hotline or service of an organisation.
 
@@ -280,6 +300,22 @@ class Contact(models.Model):
     created_at = models.DateTimeField(_("angelegt"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("geändert"), auto_now=True)
 
+    # Every version of the contact, its relations (m2m_fields) and its phones
+    # (HistoricalContactPhone), written by directory/history.py from the one change
+    # notification, never by simple-history's own signals (settings.SIMPLE_HISTORY_ENABLED).
+    # history_id is the order in which versions were committed (directory/history.py).
+    history = HistoricalRecords(
+        bases=[ChangeContext],
+        m2m_fields=["kinds", "incident_types", "target_groups", "channels", "states", "districts"],
+        history_id_field=models.BigAutoField(primary_key=True),
+        verbose_name=_("Version eines Kontakts"),
+        verbose_name_plural=_("Versionen der Kontakte"),
+        # Only the lookups the history makes keep their index: by contact (id, uuid) and
+        # by version (the m2m rows' history). Fewer indexes keep an import's bulk history fast.
+        no_db_index=["slug", "organisation", "district", "source", "contact", "contactkind", "incidenttype", "targetgroup",
+                     "channel", "state"],
+    )
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("Kontakt")
@@ -335,6 +371,27 @@ class Phone(models.Model):
         return f"{self.label}: {self.number}" if self.label else self.number
 
 
+class HistoricalContactPhone(models.Model):
+    """A contact's phones as they were in one recorded version (directory/history.py); the
+    phones' counterpart of simple-history's historical many-to-many rows."""
+
+    history = models.ForeignKey(
+        "directory.HistoricalContact", on_delete=models.DO_NOTHING, db_constraint=False, related_name="recorded_phones"
+    )
+    phone_id = models.BigIntegerField()
+    label = models.CharField(_("Bezeichnung"), max_length=100, blank=True)
+    number = models.CharField(_("Nummer (E.164)"), max_length=20)
+    position = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+
+    class Meta:
+        ordering = ["position", "phone_id"]
+        verbose_name = _("Telefonnummer einer Version")
+        verbose_name_plural = _("Telefonnummern der Versionen")
+
+    def __str__(self):
+        return f"{self.label}: {self.number}" if self.label else self.number
+
+
 class ContactSlugHistory(models.Model):
     """An old slug keeps working: it redirects to the contact (DESIGN.md "URLs")."""
 
@@ -359,6 +416,16 @@ class ReferenceVersion(models.Model):
 
     def __str__(self):
         return f"{self.name} {self.sha256[:12]}"
+
+
+class ReviewItem(Contact):
+    """The review queue in the admin (directory.admin.ReviewQueueAdmin): contacts ordered by
+    how urgently a person should check them."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("Prüfliste")
+        verbose_name_plural = _("Prüfliste")
 
 
 class ContactChange(models.Model):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.utils import timezone
 
@@ -33,6 +33,9 @@ class StateRow:
     partial: dict[str, tuple[int, int]]  # core kind → (districts covered, districts) when not all are
     lacking: list[str]  # core kinds with no contact at all
     by_nationwide: list[str]  # core kinds only a nationwide contact provides (city-states' associations)
+    districts_total: int = 0
+    stale: dict[str, int] = field(default_factory=dict)  # core kind → of counts, not verified for VERIFY_AFTER_DAYS
+    without_district_help: list[tuple[str, str]] = field(default_factory=list)  # (AGS, name) of districts no district-level contact covers
 
 
 @dataclass
@@ -42,6 +45,9 @@ class NetworkReport:
     states: list[StateRow]
     nationwide: dict[str, int]  # core kind → nationwide contacts
     active: int = 0
+    verify_after_days: int = 365
+    stale: int = 0  # active contacts not verified for verify_after_days
+    nationwide_stale: dict[str, int] = field(default_factory=dict)
     without_incidents: list[Contact] = field(default_factory=list)
     http_urls: list[tuple[Contact, str, str]] = field(default_factory=list)  # contact, field, url
     unreachable: list[Contact] = field(default_factory=list)  # neither phone nor website
@@ -51,7 +57,10 @@ class NetworkReport:
 
 
 def network_report(*, today: date | None = None) -> NetworkReport:
+    from django.conf import settings
+
     today = today or timezone.localdate()
+    stale_before = today - timedelta(days=settings.VERIFY_AFTER_DAYS)
     labels = dict(ContactKind.objects.filter(slug__in=CORE_KINDS).values_list("slug", "name_de"))
     kinds = [(slug, labels.get(slug, slug)) for slug in CORE_KINDS]
     contacts = list(
@@ -60,21 +69,31 @@ def network_report(*, today: date | None = None) -> NetworkReport:
         .order_by("name", "id")
     )
     districts_of: dict[str, set[str]] = defaultdict(set)
-    for ags, code in District.objects.values_list("ags", "state__code"):
+    district_names: dict[str, str] = {}
+    for ags, code, name in District.objects.values_list("ags", "state__code", "short_name"):
         districts_of[code].add(ags)
+        district_names[ags] = name
+    with_district_help: set[str] = set()  # AGS covered by an active district or local contact
+    stale_ids: set[int] = set()
 
     # kind → state → (state-wide contacts, district contacts, districts they cover)
     statewide: dict[tuple[str, str], set[int]] = defaultdict(set)
     regional: dict[tuple[str, str], set[int]] = defaultdict(set)
     covered: dict[tuple[str, str], set[str]] = defaultdict(set)
     nationwide: dict[str, int] = {slug: 0 for slug in CORE_KINDS}
-    report = NetworkReport(today=today, kinds=kinds, states=[], nationwide=nationwide, active=len(contacts))
+    report = NetworkReport(today=today, kinds=kinds, states=[], nationwide=nationwide, active=len(contacts),
+                           verify_after_days=settings.VERIFY_AFTER_DAYS, nationwide_stale={slug: 0 for slug in CORE_KINDS})
     cutoff = f"{today.year - OLD_SOURCE_YEARS:04d}-{today.month:02d}-{today.day:02d}"
     for contact in contacts:
         slugs = {k.slug for k in contact.kinds.all()}
+        if contact.last_verified is None or contact.last_verified < stale_before:
+            stale_ids.add(contact.id)
+        if contact.scope in (Scope.DISTRICT, Scope.LOCAL):
+            with_district_help.update(d.ags for d in contact.districts.all())
         for slug in slugs & set(CORE_KINDS):
             if contact.scope == Scope.NATIONAL:
                 nationwide[slug] += 1
+                report.nationwide_stale[slug] += contact.id in stale_ids
             elif contact.scope == Scope.STATE:
                 for state in contact.states.all():
                     statewide[slug, state.code].add(contact.id)
@@ -100,9 +119,11 @@ def network_report(*, today: date | None = None) -> NetworkReport:
 
     for state in State.objects.order_by("name"):
         code = state.code
-        counts, partial, lacking, by_nationwide = {}, {}, [], []
+        counts, partial, lacking, by_nationwide, stale = {}, {}, [], [], {}
         for slug in CORE_KINDS:
-            counts[slug] = len(statewide[slug, code] | regional[slug, code])
+            helping = statewide[slug, code] | regional[slug, code]
+            counts[slug] = len(helping)
+            stale[slug] = len(helping & stale_ids)
             if not statewide[slug, code] and regional[slug, code]:
                 partial[slug] = (len(covered[slug, code]), len(districts_of[code]))
                 if partial[slug][0] == partial[slug][1]:
@@ -112,7 +133,10 @@ def network_report(*, today: date | None = None) -> NetworkReport:
                     by_nationwide.append(slug)
                 else:
                     lacking.append(slug)
-        report.states.append(StateRow(code, state.name, counts, partial, lacking, by_nationwide))
+        without = sorted((district_names[ags], ags) for ags in districts_of[code] - with_district_help)
+        report.states.append(StateRow(code, state.name, counts, partial, lacking, by_nationwide, len(districts_of[code]), stale,
+                                      [(ags, name) for name, ags in without]))
+    report.stale = len(stale_ids)
     return report
 
 
@@ -172,6 +196,20 @@ def report_lines(report: NetworkReport) -> list[str]:
         lines += [f"  {item}" for item in items]
         lines.append("")
     lines.append(f"Sources without a date: {report.undated_sources} of {report.active}")
+    lines.append("")
+    lines.append(f"Stale: {report.stale} of {report.active} active contacts not verified for {report.verify_after_days} days "
+                 "(VERIFY_AFTER_DAYS)")
+    lines.append("Stale core contacts per state (stale/helping):")
+    lines.append("state  " + "  ".join(f"{i + 1:>5}" for i in range(len(slugs))))
+    for row in report.states:
+        lines.append(f"{row.code:<6} " + " ".join(f"{row.stale[slug]:>3}/{row.counts[slug]:<3}" for slug in slugs))
+    lines.append("DE     " + " ".join(f"{report.nationwide_stale[slug]:>3}/{report.nationwide[slug]:<3}" for slug in slugs)
+                 + " (nationwide)")
+    lines.append("")
+    lines.append("Districts without any district-level help (no active district or local contact covers them):")
+    for row in report.states:
+        names = ", ".join(f"{name} ({ags})" for ags, name in row.without_district_help)
+        lines.append(f"  {row.code} {len(row.without_district_help)} of {row.districts_total}: {names or 'none'}")
     return lines
 
 

@@ -9,6 +9,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
+from directory import history
 from directory.models import Contact, ContactChange, ContactSlugHistory, District, Scope, State
 
 # Sent by contacts_touched inside the writer's transaction, with `ids`: the contacts whose
@@ -33,6 +34,9 @@ def contacts_touched(contact_ids: Iterable[int], *, restamp: bool = False) -> No
         now = timezone.now()
         for start in range(0, len(ids), 500):
             Contact.objects.filter(pk__in=ids[start : start + 500]).update(updated_at=now)
+    # Every change is recorded in the history, whoever wrote it (directory/history.py):
+    # inside a recording block once when the block ends, else now.
+    history.versions_pending(ids)
     changes_record(ids)
     contacts_changed.send(sender=Contact, ids=ids)
 

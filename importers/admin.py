@@ -151,8 +151,14 @@ class ImportRunAdmin(admin.ModelAdmin):
         ] + super().get_urls()
 
     def _check(self, request):
-        if not (request.user.has_perm("directory.add_contact") and request.user.has_perm("directory.change_contact")):
+        # Uploading needs the contact permissions; which source, is checked per upload.
+        if not (request.user.has_perm("directory.add_contact") and request.user.has_perm("directory.publish_contact")):
             raise PermissionDenied
+
+    def _refusal(self, request, source_slug: str) -> str | None:
+        from curation.services import import_refusal
+
+        return import_refusal(user=request.user, source_slug=source_slug)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "upload_url": reverse("admin:importers_importrun_upload")}
@@ -162,6 +168,8 @@ class ImportRunAdmin(admin.ModelAdmin):
         self._check(request)
         previews_expire()
         form = UploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid() and (refusal := self._refusal(request, form.cleaned_data["source"])):
+            form.add_error("source", refusal)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
@@ -185,6 +193,10 @@ class ImportRunAdmin(admin.ModelAdmin):
         preview = get_object_or_404(
             ImportRun, pk=form.cleaned_data["run"], dry_run=True, user=request.user, via="admin", status=ImportRun.Status.PREVIEWED,
         )
+        refusal = self._refusal(request, preview.source_slug)
+        if refusal:
+            messages.error(request, refusal)
+            return redirect("admin:importers_importrun_upload")
         data = bytes(preview.upload or b"")
         if preview.confirmed_by_id or not data or preview_expired(preview):
             messages.error(request, _("Dieser Probelauf wurde bereits bestätigt oder ist abgelaufen. Bitte die Datei erneut hochladen."))

@@ -23,7 +23,8 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from directory.models import Source
+from directory import history
+from directory.models import ChangeContext, Source
 from importers.columns import MappingError, mapping_check, mapping_empty, mapping_merge, mapping_size, value_key
 from importers.geocoders import geocode_queue
 from importers.layout import table_layout
@@ -33,6 +34,7 @@ from importers.sync import ImportPlan, StaleFingerprint, known_fingerprints, pla
 from importers.validate import TERM_MODELS, RowError, Validation, rows_validate
 
 logger = logging.getLogger(__name__)
+Via = ChangeContext.Via
 SOURCE_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
 CHANGE_LIMIT = 1000  # changes listed per kind in a report; counts are always complete
 # Errors (and warnings) listed in a report, the API's answer and the stored run; the rest are
@@ -365,7 +367,12 @@ def _apply_once(report: ImportReport, validation: Validation, *, source_slug: st
             plan = _plan_into(report, validation, source=source, source_slug=source_slug, deactivate=deactivate)
             if expected_plan_digest and plan.digest() != expected_plan_digest:
                 raise PlanChanged
-            plan_apply(plan, source=source)
+            run = ImportRun.objects.filter(pk=report.run_id).values("user_id", "via", "filename").first() or {}
+            # The import's changes are recorded in the history as one version per contact,
+            # with the run (directory/history.py; the bulk path records in SQL).
+            with history.recording(via=Via.IMPORT, user_id=run.get("user_id"), import_run_id=report.run_id,
+                                   reason=f"{run.get('via', 'command')}: {run.get('filename', '')}"):
+                plan_apply(plan, source=source)
             if validation.geocode_pending:
                 geocode_queue(validation.geocode_pending)  # online geocoding: later, outside the request
             _mapping_store(source, report.mapping, run_id=report.run_id)

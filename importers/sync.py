@@ -211,9 +211,13 @@ def plan_build(*, source: Source | None, source_slug: str, records: list[Contact
         if given and old.get("uuid") and given != old["uuid"]:
             plan.warnings.append(RowError(record.row, uuid_header, given, _(
                 "gehört nicht zu diesem Kontakt; er behält seine UUID %(uuid)s") % {"uuid": old["uuid"]}))
-        changes = {f: [old[f], record.values[f]] for f in SNAPSHOT_FIELDS if old[f] != record.values[f]}
+        values = record.values
+        verified = _verification_kept(old["last_verified"], values["last_verified"])
+        if verified != values["last_verified"]:
+            values = {**values, "last_verified": verified}  # the record itself stays as read
+        changes = {f: [old[f], values[f]] for f in SNAPSHOT_FIELDS if old[f] != values[f]}
         if changes:
-            plan.updates.append(PlannedUpdate(record.row, cid, old["name"], changes, record.values, record.fingerprint))
+            plan.updates.append(PlannedUpdate(record.row, cid, old["name"], changes, values, record.fingerprint))
         else:
             plan.unchanged.append((record.row, cid))
     _claimed_uuids_check(plan, uuid_header)
@@ -223,6 +227,14 @@ def plan_build(*, source: Source | None, source_slug: str, records: list[Contact
             if cid not in seen and snapshot["active"] and cid not in protected:
                 plan.deactivations.append(PlannedDeactivation(cid, snapshot["name"], snapshot["external_id"]))
     return plan
+
+
+def _verification_kept(current: str | None, given: str | None) -> str | None:
+    """A verification recorded in Lotse (curation, issue 19) is not undone by a partner's
+    file: an empty or older "last verified" cell keeps the later date."""
+    if current and (not given or given < current):
+        return current
+    return given
 
 
 def _claimed_uuids_check(plan: ImportPlan, header: str) -> None:

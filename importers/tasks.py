@@ -19,7 +19,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
@@ -56,7 +56,7 @@ def imports_recover(*, now=None) -> list[int]:
         status=ImportRun.Status.RUNNING, heartbeat_at__lt=now - timedelta(seconds=settings.IMPORT_STALE_SECONDS)
     )
     recovered = []
-    for run in stale.only("id", "attempts", "upload", "heartbeat_at", "worker"):
+    for run in stale.only("id", "attempts", "upload", "heartbeat_at", "worker", "language"):
         if worker_alive(run.worker):
             # Alive on this host, only quiet: applying a large file is one transaction, and
             # on SQLite no heartbeat can be written beside it.
@@ -70,10 +70,12 @@ def imports_recover(*, now=None) -> list[int]:
                     logger.warning("import %s: its worker stopped; queued again (attempt %s of %s)",
                                    run.pk, run.attempts + 1, settings.IMPORT_MAX_ATTEMPTS)
             else:
+                # In the run's language, like its other messages (not whatever the thread has active).
+                with translation.override(run.language or settings.LANGUAGE_CODE):
+                    failure = _("der Import wurde %(count)s-mal abgebrochen, bevor er fertig war; nichts wurde übernommen. "
+                                "Bitte die Datei erneut hochladen.") % {"count": run.attempts}
                 changed = ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.RUNNING, heartbeat_at=run.heartbeat_at).update(
-                    status=ImportRun.Status.FAILED, finished_at=now, phase="", upload=None,
-                    failure=_("der Import wurde %(count)s-mal abgebrochen, bevor er fertig war; nichts wurde übernommen. "
-                              "Bitte die Datei erneut hochladen.") % {"count": run.attempts})
+                    status=ImportRun.Status.FAILED, finished_at=now, phase="", upload=None, failure=failure)
                 if changed:
                     logger.error("import %s: its worker stopped %s times; marked failed, nothing applied", run.pk, run.attempts)
         if changed:

@@ -7,6 +7,7 @@ MEILISEARCH_URL and MEILISEARCH_API_KEY, SECRET_KEY, DEBUG=0, ALLOWED_HOSTS.
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -47,18 +48,22 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
     "django_tasks",
     "django_tasks_db",
+    "simple_history",
+    "rules",
+    "axes",
     "directory",
     "search",
     "importers",
     "guidance",
     "api",
+    "curation",
     "pages",
 ]
 
@@ -78,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Refuses a locked-out admin login (django-axes; after AuthenticationMiddleware).
+    "axes.middleware.AxesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # After XFrameOptionsMiddleware, so that it runs first on the response and can exempt
     # the partner embed (?embed=1) from X-Frame-Options: DENY.
@@ -136,6 +143,14 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# axes first: it refuses a locked-out login before any backend checks a password. rules
+# answers the role and object permissions (curation/rules.py), ModelBackend the rest.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "rules.permissions.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -183,7 +198,7 @@ MEILISEARCH_INDEXING_THREADS = env_int("MEILISEARCH_INDEXING_THREADS", 0, minimu
 # --- REST framework --------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -215,8 +230,21 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# API tokens (issue 19): django-rest-knox keeps only a SHA-512 digest and the first 15 of
+# 64 characters (to find the row); every token expires. api.ApiToken adds a name and the
+# sources the token may import into. Created and revoked in the admin.
+KNOX_TOKEN_MODEL = "api.ApiToken"
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90, minimum=1)
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365, minimum=1)
+REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Token", "AUTO_REFRESH": False}
+# knox's own AuthToken is swapped for api.ApiToken, but knox's migrations create its table
+# anyway (no `swappable` option): an unused knox_authtoken referencing auth_user, which
+# PostgreSQL cannot TRUNCATE beside it (manage.py flush, transactional tests). Without
+# knox's migrations, its swapped model gets no table.
+MIGRATION_MODULES = {"knox": None}
+
 # Reads only: the token-protected imports are never CORS-enabled (issue 7).
-CORS_URLS_REGEX = r"^/api/(?!v1/imports/).*$"
+CORS_URLS_REGEX = r"^/api/(?!v1/(imports|proposals|my)/).*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 
@@ -342,3 +370,29 @@ if IMPORT_GEOCODER_SCHEME not in ("http", "https"):
 # Seconds between two requests to the online geocoder, for all processes together (shared
 # in the database; Nominatim's usage policy: one request per second).
 IMPORT_GEOCODER_MIN_DELAY = env_float("IMPORT_GEOCODER_MIN_DELAY", 1.0)
+
+# --- Keeping the directory true (issue 19) --------------------------------------------
+# A contact not verified for this many days is stale: its page, the API and the review
+# queue say so.
+VERIFY_AFTER_DAYS = env_int("VERIFY_AFTER_DAYS", 365, minimum=1)
+# Visitors' error reports: the form's signed token is valid this long (and not before
+# REPORT_MIN_SECONDS, which a person filling it in always takes); per client at most
+# REPORT_RATE reports (the API throttle's keyed-hash counters; empty switches it off).
+REPORT_TOKEN_SECONDS = env_int("REPORT_TOKEN_SECONDS", 2 * 3600, minimum=60)
+REPORT_MIN_SECONDS = env_int("REPORT_MIN_SECONDS", 3, minimum=0)
+REPORT_RATE = env_str("REPORT_RATE", "5/hour")
+# History is written by directory/history.py from the one change notification; the
+# library's own per-save signals would record half-finished saves and miss bulk writes.
+SIMPLE_HISTORY_ENABLED = False
+# Admin login lockout (django-axes): after ADMIN_LOGIN_FAILURES failed logins of one user
+# name from one client, that pair is locked for ADMIN_LOCKOUT_MINUTES. Administrators see
+# and lift lockouts in the admin ("Zugriffsversuche").
+AXES_FAILURE_LIMIT = env_int("ADMIN_LOGIN_FAILURES", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("ADMIN_LOCKOUT_MINUTES", 30, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # failures only: successful logins are not kept
+AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
+AXES_CLIENT_IP_CALLABLE = "lotse.clients.client_address"
+AXES_ENABLE_ADMIN = True
+AXES_VERBOSE = False

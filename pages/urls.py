@@ -9,6 +9,7 @@ urlpatterns = [
     path("search/", views.search_page, name="search"),
     path("contacts/<slug:slug>/", views.contact_detail, name="contact"),
     path("contacts/<slug:slug>/vcard.vcf", views.contact_vcard, name="contact-vcard"),
+    path("contacts/<slug:slug>/report/", views.contact_report, name="contact-report"),
     path("states/<slug:slug>/", views.state_page, name="state"),
     path("districts/<slug:slug>/", views.district_page, name="district"),
     path("guide/", views.guide_page, name="guide"),

@@ -11,12 +11,15 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import vobject
+from django import forms
 from django.conf import settings
+from django.core import signing
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.csrf import csrf_exempt
 
 from pages.cards import card_html
 from directory.models import (
@@ -310,6 +313,7 @@ def contact_detail(request, slug):
             "osm_url": osm_url,
             "coverage": _coverage_text(contact),
             "embed": is_embed(request),
+            "freshness": freshness(contact.last_verified),
         },
         status=200 if contact.active else 410,
     )
@@ -402,6 +406,117 @@ def _canonical_redirect(request, view_name: str, slug: str):
     target = reverse(view_name, args=[slug])
     query = request.GET.urlencode()
     return redirect(f"{target}?{query}" if query else target, permanent=True)
+
+
+# --- freshness and visitors' error reports (issue 19) -------------------------------------
+
+
+def freshness(last_verified) -> dict:
+    """How fresh a contact's details are, in plain words: "zuletzt geprüft vor 14 Monaten"
+    or "noch nicht geprüft"; stale after VERIFY_AFTER_DAYS."""
+    from curation.services import is_stale, months_since
+
+    if last_verified is None:
+        return {"text": _("noch nicht geprüft"), "stale": True}
+    months = months_since(last_verified)
+    if months == 0:
+        text = _("zuletzt geprüft vor weniger als einem Monat")
+    else:
+        text = ngettext("zuletzt geprüft vor %(n)s Monat", "zuletzt geprüft vor %(n)s Monaten", months) % {"n": months}
+    return {"text": text, "stale": is_stale(last_verified), "date": last_verified}
+
+
+REPORT_SALT = "lotse.pages.error-report"
+
+
+class ErrorReportForm(forms.Form):
+    from curation.models import ErrorReport
+
+    problem = forms.ChoiceField(label=gettext_lazy("Was ist falsch?"), choices=ErrorReport.Problem.choices, widget=forms.RadioSelect)
+    text = forms.CharField(label=gettext_lazy("Was sollte dort stehen? (freiwillig)"), required=False,
+                           max_length=ErrorReport.TEXT_MAX, widget=forms.Textarea(attrs={"rows": 4, "maxlength": ErrorReport.TEXT_MAX}))
+    email = forms.EmailField(label=gettext_lazy("Ihre E-Mail-Adresse für Rückfragen (freiwillig)"), required=False, max_length=254)
+    token = forms.CharField(widget=forms.HiddenInput, max_length=200)
+    # A field people never see or fill in; bots that fill every field give themselves away.
+    homepage = forms.CharField(label=gettext_lazy("Bitte dieses Feld leer lassen"), required=False, max_length=200)
+
+
+def _report_token(contact) -> str:
+    return signing.TimestampSigner(salt=REPORT_SALT).sign(str(contact.pk))
+
+
+def _token_problem(token: str, contact) -> str | None:
+    """Why a form token is not accepted, or None: signed by us for this contact, at least
+    REPORT_MIN_SECONDS and at most REPORT_TOKEN_SECONDS old."""
+    signer = signing.TimestampSigner(salt=REPORT_SALT)
+    try:
+        value = signer.unsign(token, max_age=settings.REPORT_TOKEN_SECONDS)
+    except signing.SignatureExpired:
+        return _("Das Formular ist abgelaufen; bitte laden Sie die Seite neu und senden Sie die Meldung noch einmal.")
+    except signing.BadSignature:
+        return _("Das Formular ist ungültig; bitte laden Sie die Seite neu.")
+    if value != str(contact.pk):
+        return _("Das Formular gehört zu einem anderen Kontakt; bitte laden Sie die Seite neu.")
+    issued = signing.b62_decode(token.rsplit(signer.sep, 2)[1])
+    import time
+
+    if time.time() - issued < settings.REPORT_MIN_SECONDS:
+        return _("Das ging zu schnell; bitte prüfen Sie Ihre Angaben und senden Sie das Formular noch einmal.")
+    return None
+
+
+def _same_origin(request) -> bool:
+    """The form was sent from one of our pages: the browser's Origin header (or, where a
+    browser sends none, the Referer) names this site. Replaces the CSRF cookie, which
+    visitors do not get."""
+    ours = f"{request.scheme}://{request.get_host()}"
+    origin = request.META.get("HTTP_ORIGIN")
+    if origin:
+        return origin == ours
+    referer = request.META.get("HTTP_REFERER", "")
+    return referer == ours or referer.startswith(ours + "/")
+
+
+@csrf_exempt  # no cookie for visitors: a signed, time-limited token and the Origin check instead
+def contact_report(request, slug):
+    contact, moved = _contact_or_redirect(request, slug, "contact-report")
+    if moved:
+        return moved
+    if not contact.active:
+        raise Http404(_("Dieser Kontakt ist nicht mehr aktiv."))
+    context = {"contact": contact, "embed": is_embed(request)}
+    if request.method == "POST":
+        if not _same_origin(request):
+            context["refused"] = _("Die Meldung wurde nicht von dieser Seite gesendet und deshalb nicht angenommen.")
+            return render(request, "pages/report.html", context, status=403)
+        form = ErrorReportForm(request.POST)
+        if form.is_valid() and (problem := _token_problem(form.cleaned_data["token"], contact)):
+            form.add_error(None, problem)
+        if form.is_valid():
+            if form.cleaned_data["homepage"]:
+                return redirect(f"{reverse('contact-report', args=[contact.slug])}?sent=1", permanent=False)
+            from api.throttles import ReportThrottle
+            from curation.services import report_file
+
+            throttle = ReportThrottle()
+            if not throttle.allow_request(request, None):
+                context["refused"] = _("Von Ihrem Anschluss kamen gerade sehr viele Meldungen. Bitte versuchen Sie es in "
+                                       "%(minutes)s Minuten noch einmal.") % {"minutes": max(1, round((throttle.wait() or 60) / 60))}
+                response = render(request, "pages/report.html", context, status=429)
+                response["Retry-After"] = str(int(throttle.wait() or 60))
+                return response
+            report_file(contact=contact, problem=form.cleaned_data["problem"], text=form.cleaned_data["text"],
+                        email=form.cleaned_data["email"], language=request.LANGUAGE_CODE)
+            response = redirect(f"{reverse('contact-report', args=[contact.slug])}?sent=1")
+            response.status_code = 303
+            return response
+        context["form"] = form
+        return render(request, "pages/report.html", context, status=400)
+    if request.GET.get("sent") == "1":
+        context["sent"] = True
+        return render(request, "pages/report.html", context)
+    context["form"] = ErrorReportForm(initial={"token": _report_token(contact)})
+    return render(request, "pages/report.html", context)
 
 
 # --- first steps (issue 16) ---------------------------------------------------------------

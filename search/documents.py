@@ -26,8 +26,12 @@ HIT_FIELDS = [
     "barrier_free", "anonymous", "free_of_charge", "source_url", "last_verified", "updated_at",
     "description_de", "description_en",
 ]
-INDEX_ONLY_FIELDS = ("name_sort", "kind_labels", "incident_labels", "search_folded")
+INDEX_ONLY_FIELDS = ("name_sort", "scope_rank", "kind_labels", "incident_labels", "search_folded")
 LOCAL_SCOPES = (Scope.DISTRICT.value, Scope.LOCAL.value)
+# The rank of a contact's result group (search/engine.py): district and local contacts form
+# the near (or regional) group, then the state-wide, then the nationwide contacts. The
+# index's first ranking rule (search/index.py), so that one query lists the groups in turn.
+SCOPE_RANK = {Scope.DISTRICT.value: 0, Scope.LOCAL.value: 0, Scope.STATE.value: 1, Scope.NATIONAL.value: 2}
 
 
 def document(contact: dict, labels: dict, state_by_district: dict[str, str]) -> dict:
@@ -49,6 +53,7 @@ def document(contact: dict, labels: dict, state_by_district: dict[str, str]) -> 
         "slug": contact["slug"],
         "name": contact["name"],
         "name_sort": german_fold(contact["name"]).lower(),
+        "scope_rank": SCOPE_RANK[contact["scope"]],
         "organisation": organisation,
         "kinds": list(kinds),
         "kind_labels": [de for de, _ in kind_labels] + [en for _, en in kind_labels],

@@ -19,7 +19,9 @@ With only state=S: `regional` (district/local contacts in S), `state` (S), `nati
 Without a place: `regional` (all district/local), `state` (all state-wide), `national`.
 Every group is filtered alike by q, incident (any of, or a contact that helps with all
 incidents), kind (any of), target (that group or "everyone"), and the flags; each group is
-paged by page/per_page on its own.
+paged by page/per_page on its own. A contact's group follows from its scope alone (the
+coverage filter admits only contacts that cover the place), so Meilisearch answers a search
+with one query (MeilisearchExecutor), the later groups' pages from small cached queries.
 
 SearchResult (see `SearchResult.to_dict()`, the JSON of GET /api/v1/search/):
     query        the SearchQuery (to_params() for links)
@@ -213,7 +215,8 @@ def common_filter(query: SearchQuery) -> list[str]:
     return parts
 
 
-def group_filter(query: SearchQuery, group: GroupPlan) -> str:
+def _coverage_parts(query: SearchQuery, group: GroupPlan) -> list[str]:
+    """The group's coverage: its scopes and the places they must cover."""
     known = codes()
     coverage = [_in("scope", group.scopes)]
     if group.districts:
@@ -224,8 +227,16 @@ def group_filter(query: SearchQuery, group: GroupPlan) -> str:
         coverage.append(covering)
     if group.states:
         coverage.append(_in("states", _known(group.states, known.states)))
+    return coverage
+
+
+def _coverage(query: SearchQuery, group: GroupPlan) -> str:
     # Parentheses everywhere: AND binds tighter than OR (MEILISEARCH.md §2).
-    return " AND ".join(f"({part})" for part in coverage + common_filter(query))
+    return " AND ".join(f"({part})" for part in _coverage_parts(query, group))
+
+
+def group_filter(query: SearchQuery, group: GroupPlan) -> str:
+    return " AND ".join(f"({part})" for part in [*_coverage_parts(query, group), *common_filter(query)])
 
 
 def group_sort(query: SearchQuery, group: GroupPlan) -> list[str]:
@@ -238,48 +249,77 @@ def group_sort(query: SearchQuery, group: GroupPlan) -> list[str]:
 FACETS = ["incident_types", "all_incidents", "kinds", "target_groups", "scope", *FLAG_FIELDS.values()]
 
 
-def group_request(query: SearchQuery, group: GroupPlan) -> dict:
-    """One group's Meilisearch query, with its facets.
+def group_key(query: SearchQuery, scope: str) -> str:
+    """The group a hit belongs to, from its own scope: the coverage filter admits only
+    contacts that cover the place, so district and local contacts are the near group (in
+    radius mode also those of other districts within the radius: the same scopes), and
+    without a place the regional group."""
+    if scope in LOCAL_SCOPES:
+        return "near" if query.has_place else "regional"
+    return scope
 
-    The groups are disjoint (each takes its own scopes), so the facet counts of all groups
-    add up to those of the whole result: no extra search just for the facets.
+
+def search_request(query: SearchQuery) -> dict:
+    """The one query of a search: every group's coverage at once, with the facets.
+
+    The index ranks by scope_rank first (search/index.py), so the hits list the first
+    group (near/regional) whole, then the state-wide and the nationwide group, each in the
+    order its own query would give (the other rules, and the sort, rank inside a group).
+    The first group's page is the window offset…offset+per_page; the facet distribution
+    gives every group's total (the scope counts) and the facets of all groups together.
     """
+    groups = plan(query)
+    coverage = " OR ".join(f"({_coverage(query, group)})" for group in groups)
     return {
         "indexUid": settings.MEILISEARCH_INDEX,
         "q": query.q,
-        "filter": group_filter(query, group),
-        "sort": group_sort(query, group),
-        "page": query.page,
-        "hitsPerPage": query.per_page,
+        "filter": " AND ".join(f"({part})" for part in [coverage, *common_filter(query)]),
+        "sort": group_sort(query, groups[0]),
+        "offset": query.offset,
+        "limit": query.per_page,
         "attributesToRetrieve": HIT_FIELDS,
         "facets": FACETS,
     }
 
 
+def page_request(query: SearchQuery, group: GroupPlan) -> dict:
+    """One group's page alone, without facets or an exact count: for a group after the
+    first, whose page the one query's window does not hold. Place-independent for the
+    nationwide group, shared by every search in a state for the state-wide one: the result
+    cache keeps them."""
+    return {
+        "indexUid": settings.MEILISEARCH_INDEX,
+        "q": query.q,
+        "filter": group_filter(query, group),
+        "sort": group_sort(query, group),
+        "offset": query.offset,
+        "limit": query.per_page,
+        "attributesToRetrieve": HIT_FIELDS,
+    }
+
+
 def meili_request(query: SearchQuery) -> dict:
-    """The multi-search body for a query: one search per group (the uncached request)."""
-    return {"queries": [group_request(query, group) for group in plan(query)]}
+    """The multi-search body of a search nobody made before (no cached results): the one
+    query, and the page queries of the later groups (benchmarks send it raw)."""
+    return {"queries": [search_request(query), *(page_request(query, g) for g in plan(query)[1:])]}
 
 
-RESULT_FIELDS = ("hits", "totalHits", "facetDistribution")
-
-
-def _merged_distribution(results: list[dict]) -> dict:
-    merged: dict[str, dict[str, int]] = {}
-    for result in results:
-        for attribute, counts in (result.get("facetDistribution") or {}).items():
-            target = merged.setdefault(attribute, {})
-            for value, count in counts.items():
-                target[value] = target.get(value, 0) + count
-    return merged
+def _group_totals(query: SearchQuery, groups: list[GroupPlan], distribution: dict) -> dict[str, int]:
+    totals = {group.key: 0 for group in groups}
+    for scope, count in (distribution.get("scope") or {}).items():
+        totals[group_key(query, scope)] += count
+    return totals
 
 
 class MeilisearchExecutor:
-    """Asks Meilisearch, in one multi-search, for the groups the result cache lacks.
+    """Asks Meilisearch one query for a search, plus the pages of the later groups.
 
-    Groups recur across searches (the state-wide and nationwide groups of every search in a
-    state; a partner's embedded query), so their results come from search/cache.py when the
-    index has not changed since (see there).
+    The one query (search_request) answers the first group's page, every group's total
+    and the facets. The pages of the state-wide and nationwide groups come from their own
+    small queries (page_request), sent in the same multi-search unless the result cache
+    holds them (search/cache.py: they recur across searches, the nationwide one in every
+    search with the same filters). When the one query's answer is cached, its totals say
+    which later groups have hits on this page: only those are asked for.
     """
 
     name = "meilisearch"
@@ -289,7 +329,7 @@ class MeilisearchExecutor:
 
     def run(self, query: SearchQuery) -> SearchResult:
         groups_plan = plan(query)
-        bodies = [group_request(query, group) for group in groups_plan]
+        bodies = [search_request(query), *(page_request(query, g) for g in groups_plan[1:])]
         cache = result_cache.results() if self.use_cache else None
         results: list[dict | None] = [None] * len(bodies)
         keys: list[bytes] = []
@@ -299,18 +339,29 @@ class MeilisearchExecutor:
             keys = [result_cache.key_for(body) for body in bodies]
             results = [cache.get(key, generation) for key in keys]
         missing = [i for i, result in enumerate(results) if result is None]
+        if results[0] is not None:
+            totals = _group_totals(query, groups_plan, results[0]["facetDistribution"])
+            for i, group in enumerate(groups_plan[1:], start=1):
+                if results[i] is None and totals[group.key] <= query.offset:
+                    results[i] = {"hits": []}
+                    missing.remove(i)
         if missing:
             body = client.call("POST", "/multi-search", json={"queries": [bodies[i] for i in missing]},
                                timeout=settings.MEILISEARCH_TIMEOUT)
             for i, answer in zip(missing, body["results"]):
-                results[i] = {name: answer.get(name) for name in RESULT_FIELDS}
+                results[i] = {"hits": answer.get("hits") or []}
+                if i == 0:
+                    results[i]["facetDistribution"] = answer.get("facetDistribution") or {}
                 if cache is not None:
                     cache.put(keys[i], generation, results[i])
-        groups = [
-            Group(g.key, [_hit(h, query) for h in r["hits"]], r.get("totalHits") or 0)
-            for g, r in zip(groups_plan, results)
-        ]
-        return SearchResult(query, groups, _facets(_merged_distribution(results)), engine=self.name)
+        distribution = results[0]["facetDistribution"]
+        totals = _group_totals(query, groups_plan, distribution)
+        first = groups_plan[0].key
+        groups = [Group(first, [_hit(h, query) for h in results[0]["hits"] if group_key(query, h["scope"]) == first],
+                        totals[first])]
+        for group, result in zip(groups_plan[1:], results[1:]):
+            groups.append(Group(group.key, [_hit(h, query) for h in result["hits"]], totals[group.key]))
+        return SearchResult(query, groups, _facets(distribution), engine=self.name)
 
 
 def _hit(document: dict, query: SearchQuery) -> dict:

@@ -65,7 +65,11 @@ def index_settings() -> dict:
         # "sort" right after words and typo: inside the near group the promise is "by
         # distance" (DESIGN.md), so distance outranks proximity/attribute once every query
         # word matched with the fewest typos.
-        "rankingRules": ["words", "typo", "sort", "proximity", "attribute", "exactness"],
+        # "scope_rank:asc" first: the result groups follow from a contact's scope
+        # (search/documents.py SCOPE_RANK), so one query lists the near/regional group
+        # whole, then the state-wide, then the nationwide one, and inside each group the
+        # order is exactly that of a query for that group alone (search/engine.py).
+        "rankingRules": ["scope_rank:asc", "words", "typo", "sort", "proximity", "attribute", "exactness"],
         "synonyms": synonyms(),
         "stopWords": [],
         "typoTolerance": {"enabled": True, "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9}},

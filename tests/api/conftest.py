@@ -7,7 +7,8 @@ import datetime
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
+from api.models import ApiToken
+from directory.models import Source
 from rest_framework.test import APIClient
 
 from directory.models import District, Organisation, Scope, Source
@@ -68,17 +69,24 @@ def contacts(db):
     return {"munich": munich, "bavaria": bavaria, "thuringia": thuringia, "national": national, "inactive": inactive}
 
 
-def _user(username, *, perms=(), staff=False):
-    user = User.objects.create_user(username=username, password="x" * 20, is_staff=staff)
+def _user(username, *, perms=(), staff=False, superuser=False, sources=()):
+    user = User.objects.create_user(username=username, password="x" * 20, is_staff=staff, is_superuser=superuser)
     for codename in perms:
         user.user_permissions.add(Permission.objects.get(content_type__app_label="importers", codename=codename))
-    return user, Token.objects.create(user=user).key
+    return user, api_token(user, sources)
+
+
+def api_token(user, sources=()) -> str:
+    """A knox token of the user that may import into these sources (created if missing)."""
+    token, raw = ApiToken.objects.create(user=user, name=f"test {user.username}")
+    token.sources.set([Source.objects.get_or_create(slug=slug, defaults={"name": slug})[0] for slug in sources])
+    return raw
 
 
 @pytest.fixture
 def alice(db):
-    """An administrator with the import permissions."""
-    return _user("alice", perms=["add_importrun", "view_importrun"], staff=True)
+    """An administrator whose token may import into the source api-partner."""
+    return _user("alice", perms=["add_importrun", "view_importrun"], staff=True, superuser=True, sources=["api-partner"])
 
 
 @pytest.fixture

@@ -219,7 +219,7 @@ def test_an_import_records_one_change_per_contact(client):
 def test_the_migration_seeds_a_change_per_existing_contact(client):
     from importlib import import_module
 
-    seed_changes = import_module("directory.migrations.0004_contactchange").seed_changes
+    seed_changes = import_module("directory.migrations.0005_contactchange").seed_changes
     _national("Aktiv")
     _national("Inaktiv", active=False)
     ContactChange.objects.all().delete()

@@ -18,7 +18,10 @@ def test_the_schema_is_openapi_3_and_lists_every_endpoint(client):
                  "/api/hsds/services/{id}", "/api/hsds/organizations", "/api/hsds/taxonomies",
                  "/api/hsds/taxonomy_terms", "/api/hsds/service_at_locations"):
         assert path in schema["paths"], path
-    assert "tokenAuth" in schema["components"]["securitySchemes"]
+    # Imports name the (knox) token scheme: a hashed, expiring token sent as "Token <key>".
+    scheme = schema["components"]["securitySchemes"]["knoxApiToken"]
+    assert (scheme["in"], scheme["name"]) == ("header", "Authorization") and "Token" in scheme["description"]
+    assert {"knoxApiToken": []} in schema["paths"]["/api/v1/imports/"]["post"]["security"]
 
 
 def test_the_docs_page_loads_only_our_own_assets_under_a_strict_csp(client):

@@ -82,11 +82,25 @@ def test_the_admin_shows_the_same_report(admin_client, network):
     assert admin_client.get("/admin/directory/contact/").content.decode().count("/admin/directory/contact/report/") == 1
 
 
-def test_the_admin_report_needs_the_view_permission(client, network):
+def test_the_admin_report_is_for_reviewers_and_administrators(client, network):
+    """Roles of issue 19: a model permission alone (without a role) or an organisation
+    editor's account does not open the report; a reviewer's does."""
+    from django.contrib.auth.models import Group
+
+    from curation.models import EditorMembership
+    from curation.rules import REVIEWERS
+    from directory.models import Organisation
+
     editor = User.objects.create_user("editor", password="pw", is_staff=True)
     client.force_login(editor)
     assert client.get("/admin/directory/contact/report/").status_code == 403
     editor.user_permissions.add(Permission.objects.get(codename="view_contact"))
+    assert client.get("/admin/directory/contact/report/").status_code == 403
+    EditorMembership.objects.create(user=editor, organisation=Organisation.objects.create(name="Träger", slug="traeger"))
+    client.force_login(User.objects.get(pk=editor.pk))
+    assert client.get("/admin/directory/contact/report/").status_code == 403
+    editor.groups.add(Group.objects.get_or_create(name=REVIEWERS)[0])
+    client.force_login(User.objects.get(pk=editor.pk))
     assert client.get("/admin/directory/contact/report/").status_code == 200
 
 

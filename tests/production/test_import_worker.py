@@ -33,8 +33,9 @@ def site(meilisearch_server, tmp_path_factory):
     site.prepare()
     site.start(workers=1, threads=2, port=free_port())
     site.token = site.manage("shell", "-c", (
-        "from django.contrib.auth.models import User; from rest_framework.authtoken.models import Token; "
-        "u = User.objects.create_superuser('alice', password='x' * 20); print(Token.objects.create(user=u).key)"
+        "from django.contrib.auth.models import User; from api.models import ApiToken; from directory.models import Source; "
+        "u = User.objects.create_superuser('alice', password='x' * 20); t, raw = ApiToken.objects.create(user=u, name='worker'); "
+        "t.sources.set([Source.objects.create(slug=s, name=s) for s in ('worker-upload', 'worker-kill')]); print(raw)"
     )).strip().splitlines()[-1]
     yield site
     site.stop()

@@ -108,7 +108,7 @@ def test_a_request_meilisearch_refuses_is_our_bug_and_fails_loudly(indexed, monk
         search(parse_query(QueryDict("")))
     assert caught.value.code == "invalid_search_filter"
     monkeypatch.undo()
-    monkeypatch.setattr(engine, "_merged_distribution", lambda results: {}["a bug"])
+    monkeypatch.setattr(engine, "_group_totals", lambda query, groups, distribution: {}["a bug"])
     with pytest.raises(KeyError):
         search(parse_query(QueryDict("state=BY")))
     assert engine._meili_down_until == 0.0  # neither marked Meilisearch as down

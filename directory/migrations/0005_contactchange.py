@@ -18,7 +18,7 @@ def seed_changes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('directory', '0003_contact_all_incidents_source_date_notes'),
+        ('directory', '0004_contact_history'),
     ]
 
     operations = [

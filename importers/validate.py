@@ -43,10 +43,10 @@ from django.utils.translation import gettext_noop
 # reading removes that prefix again, so an exported file re-imports to the same values.
 from directory.formulas import FORMULA_START
 from directory.geo import AmbiguousPlace
-from directory.models import Channel, ContactKind, District, IncidentType, Scope, State, TargetGroup
+from directory.models import Channel, ContactKind, District, IncidentType, Phone, Scope, State, TargetGroup
 from directory.phones import PhoneError, phone_to_e164
 
-PHONE_LABEL_MAX = 100  # directory.Phone.label
+PHONE_LABEL_MAX = Phone._meta.get_field("label").max_length
 from directory.services import coverage_errors, coverage_reason_text
 from directory.text import normalise_name
 from importers.columns import LIST_COLUMNS, REQUIRED, canonical_column, value_key

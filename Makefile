@@ -44,14 +44,19 @@ browser:
 wrk:
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 
+# Tests run on every core (pytest-xdist): each worker has its own test database and its own
+# Meilisearch; the benchmarks' smoke runs stay together on one worker (xdist_group).
+TEST_WORKERS ?= auto
+XDIST := -n $(TEST_WORKERS) --dist loadgroup
+
 test: install browser wrk
 	$(PY) manage.py check
-	$(PY) -m pytest -m "not postgres"
+	$(PY) -m pytest -m "not postgres" $(XDIST)
 
 # The database-, importer-, search- and API tests again, on a throwaway PostgreSQL cluster.
 PG_TESTS ?= tests/directory tests/importers tests/search tests/api tests/production tests/curation tests/guidance
 test-postgres: install
-	scripts/with_postgres.sh $(PY) -m pytest -p no:cacheprovider $(wildcard $(PG_TESTS))
+	scripts/with_postgres.sh $(PY) -m pytest -p no:cacheprovider $(XDIST) $(wildcard $(PG_TESTS))
 
 # The load test drives the server with Debian's wrk (installed when missing; needs root).
 bench: install wrk

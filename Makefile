@@ -54,9 +54,11 @@ test: install browser wrk
 	$(PY) -m pytest -m "not postgres" $(XDIST)
 
 # The database-, importer-, search- and API tests again, on a throwaway PostgreSQL cluster.
+# Not the browser tests among them: what they add (pages in Chromium) does not depend on the
+# database, and they took a tenth of this run.
 PG_TESTS ?= tests/directory tests/importers tests/search tests/api tests/production tests/curation tests/guidance
 test-postgres: install
-	scripts/with_postgres.sh $(PY) -m pytest -p no:cacheprovider $(XDIST) $(wildcard $(PG_TESTS))
+	scripts/with_postgres.sh $(PY) -m pytest -p no:cacheprovider -m "not browser" $(XDIST) $(wildcard $(PG_TESTS))
 
 # The load test drives the server with Debian's wrk (installed when missing; needs root).
 bench: install wrk

@@ -8,7 +8,13 @@ search_folded, search/german.py).
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+
+from django.conf import settings
 
 from directory.models import Contact, Scope
 from directory.phones import phone_display
@@ -109,11 +115,77 @@ def documents(ids: Iterable[int] | None = None, *, chunk: int = 1000) -> Iterato
     if not pks:
         return
     labels, state_by_district = term_labels(), codes().state_by_district
-    for start in range(0, len(pks), chunk):
-        part = pks[start : start + chunk]
-        contacts = contacts_read(among(active, "id", part).order_by("id"), only=set(part))
-        folded_text_prefetch(
-            text for c in contacts.values()
-            for text in (c["name"], c["organisation"]["name"] if c["organisation"] else "", c["street"], c["town"], c["description_de"])
-        )
-        yield [document(contact, labels, state_by_district) for contact in contacts.values()]
+    workers = _workers(len(pks))
+    with _pool(workers - 1) as pool:
+        for start in range(0, len(pks), chunk):
+            part = pks[start : start + chunk]
+            contacts = list(contacts_read(among(active, "id", part).order_by("id"), only=set(part)).values())
+            if pool is None:
+                yield documents_build(contacts, labels, state_by_district)
+                continue
+            # The pool builds all shares but the first, this process the first, at once.
+            size = -(-len(contacts) // workers)
+            shares = [contacts[i : i + size] for i in range(0, len(contacts), size)]
+            try:
+                futures = [pool.submit(documents_build, share, labels, state_by_district) for share in shares[1:]]
+            except Exception:  # noqa: BLE001 - the pool broke on an earlier chunk: the rest is built here
+                pool = None
+                yield documents_build(contacts, labels, state_by_district)
+                continue
+            built = documents_build(shares[0], labels, state_by_district)
+            for share, future in zip(shares[1:], futures):
+                try:
+                    built += future.result(timeout=PARALLEL_TIMEOUT)
+                    stats["built_in_pool"] += len(share)
+                except Exception as exc:  # noqa: BLE001 - a killed process, a timeout: built here (a real bug raises here too)
+                    if isinstance(exc, TimeoutError):
+                        _stop(pool)  # a process that hangs must not hold the push
+                    built += documents_build(share, labels, state_by_district)
+            yield built
+
+
+def documents_build(contacts: list[dict], labels: dict, state_by_district: dict[str, str]) -> list[dict]:
+    """The documents of contacts as read by contacts_read, in their order (here or in a
+    pool process: it reads nothing from the database)."""
+    folded_text_prefetch(
+        text for c in contacts
+        for text in (c["name"], c["organisation"]["name"] if c["organisation"] else "", c["street"], c["town"], c["description_de"])
+    )
+    return [document(contact, labels, state_by_district) for contact in contacts]
+
+
+# Building documents is CPU-bound (compound splitting, phone formatting: ~0.3 ms each on a
+# 2-core machine, most of the time until a 20,000-row import is searchable, issue 21). A
+# push of at least IMPORT_PARALLEL_MIN_ROWS documents builds them on every usable core
+# (IMPORT_PARALLEL_PROCESSES caps it), as the importer checks rows.
+PARALLEL_TIMEOUT = 120
+stats = {"built_in_pool": 0}  # documents a pool process delivered (tests read it)
+
+
+def _workers(count: int) -> int:
+    minimum = settings.IMPORT_PARALLEL_MIN_ROWS
+    if minimum <= 0 or count < minimum:
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(settings.IMPORT_PARALLEL_PROCESSES or cores, count))
+
+
+@contextmanager
+def _pool(workers: int):
+    """Forked processes that build documents beside this one, or None. A forked process
+    gets the code and the reference tables without pickling; it reads no database (the
+    contacts are handed to it) and opens its own n-gram table (search/german.py)."""
+    if workers < 1:
+        yield None
+        return
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Kill the pool's processes: the executor's shutdown would wait for a hung one."""
+    for process in list((pool._processes or {}).values()):  # the executor keeps them in _processes
+        process.kill()

@@ -7,6 +7,7 @@ call, most of a 20,000-row import's phone handling, issue 4 benchmark); the resu
 same, as parse would build exactly that PhoneNumber.
 """
 
+import functools
 import re
 
 import phonenumbers
@@ -55,8 +56,10 @@ def phone_to_e164(raw: str, region: str = "DE") -> str:
     raise PhoneError(f'"{raw}" is not a valid phone number')
 
 
+@functools.lru_cache(maxsize=32768)
 def phone_display(e164: str) -> str:
-    """National format for German numbers, international for the rest."""
+    """National format for German numbers, international for the rest. Remembered: a
+    number's formatting (~0.1 ms) recurs across documents (hotlines, a main switchboard)."""
     if SHORT_NUMBER.match(e164):
         return " ".join([e164[:3], e164[3:]]).strip() if len(e164) > 3 else e164
     if e164.startswith("+49") and e164[3:4] not in ("", "0") and e164[3:].isdigit():

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
-import os
 import re
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -32,7 +31,6 @@ from datetime import datetime
 from uuid import UUID
 
 import orjson
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.utils import translation
@@ -55,6 +53,7 @@ from importers.geocoders import GazetteerGeocoder, geocoder_get
 from importers.readers import Cell, Table
 from importers.terms import term_find, term_lookup
 from lotse.env import parse_bool
+from lotse.parallel import parallel_processes
 
 TERM_MODELS = {"kinds": ContactKind, "incident_types": IncidentType, "target_groups": TargetGroup, "channels": Channel}
 # Lists are separated by comma, semicolon or line break (a cell with Alt+Enter in Excel).
@@ -286,7 +285,7 @@ def rows_validate(table: Table, *, mapping: dict | None = None, progress=None, k
     width = len(table.headers)
     rows = table.rows
 
-    parts = _processes(len(rows)) if reference.offline else 1
+    parts = parallel_processes(len(rows)) if reference.offline else 1
     runs = [list(range(start, min(start + DEAL, len(rows)))) for start in range(0, len(rows), DEAL)]
     # Rows are dealt out in runs of DEAL, so that each process gets rows from all over the
     # file (a file's rows need not cost the same throughout). This process gets one run in
@@ -352,17 +351,6 @@ DUPLICATE_NAME = gettext_noop(
 RowOutcome = tuple
 
 _JOB: tuple | None = None  # a pool process's job: its copy of the parent's at fork time
-
-
-def _processes(count: int) -> int:
-    """How many processes check `count` rows: 1 when it does not pay (fewer rows than
-    IMPORT_PARALLEL_MIN_ROWS, 0 turns it off; one core). IMPORT_PARALLEL_PROCESSES
-    (default: one per usable core) caps the number."""
-    minimum = settings.IMPORT_PARALLEL_MIN_ROWS
-    if minimum <= 0 or count < minimum:
-        return 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(settings.IMPORT_PARALLEL_PROCESSES or cores, count // minimum))
 
 
 @contextmanager

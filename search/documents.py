@@ -9,17 +9,15 @@ search_folded, search/german.py).
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-
-from django.conf import settings
 
 from directory.models import Contact, Scope
 from directory.phones import phone_display
 from directory.selectors import CHUNK, among, contacts_read, term_labels
 from directory.text import german_fold
+from lotse.parallel import parallel_processes
 from search.german import folded_text, folded_text_prefetch
 from search.query import codes
 
@@ -115,7 +113,7 @@ def documents(ids: Iterable[int] | None = None, *, chunk: int = 1000) -> Iterato
     if not pks:
         return
     labels, state_by_district = term_labels(), codes().state_by_district
-    workers = _workers(len(pks))
+    workers = parallel_processes(len(pks), per_process=1)
     with _pool(workers - 1) as pool:
         for start in range(0, len(pks), chunk):
             part = pks[start : start + chunk]
@@ -160,14 +158,6 @@ def documents_build(contacts: list[dict], labels: dict, state_by_district: dict[
 # (IMPORT_PARALLEL_PROCESSES caps it), as the importer checks rows.
 PARALLEL_TIMEOUT = 120
 stats = {"built_in_pool": 0}  # documents a pool process delivered (tests read it)
-
-
-def _workers(count: int) -> int:
-    minimum = settings.IMPORT_PARALLEL_MIN_ROWS
-    if minimum <= 0 or count < minimum:
-        return 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(settings.IMPORT_PARALLEL_PROCESSES or cores, count))
 
 
 @contextmanager

@@ -56,10 +56,27 @@ def phone_to_e164(raw: str, region: str = "DE") -> str:
     raise PhoneError(f'"{raw}" is not a valid phone number')
 
 
-@functools.lru_cache(maxsize=32768)
 def phone_display(e164: str) -> str:
-    """National format for German numbers, international for the rest. Remembered: a
-    number's formatting (~0.1 ms) recurs across documents (hotlines, a main switchboard)."""
+    """National format for German numbers, international for the rest: `+4971154013003` →
+    `0711 54013003`, `116006` → `116 006`."""
+    known = _DISPLAY_KNOWN.get(e164)
+    return known if known is not None else _display(e164)
+
+
+_DISPLAY_KNOWN: dict[str, str] = {}
+
+
+def phone_display_remember(displays: dict[str, str]) -> None:
+    """Remember display forms phone_display gave in another process (search/documents.py,
+    DocumentsPrepared), in place of what the last call remembered; {} forgets them."""
+    global _DISPLAY_KNOWN
+    _DISPLAY_KNOWN = displays
+
+
+@functools.lru_cache(maxsize=32768)
+def _display(e164: str) -> str:
+    """phone_display's work, remembered: a number's formatting (~0.1 ms) recurs across
+    documents (hotlines, a main switchboard)."""
     if SHORT_NUMBER.match(e164):
         return " ".join([e164[:3], e164[3:]]).strip() if len(e164) > 3 else e164
     if e164.startswith("+49") and e164[3:4] not in ("", "0") and e164[3:].isdigit():

@@ -30,7 +30,8 @@ from importers.geocoders import geocode_queue
 from importers.layout import table_layout
 from importers.models import ImportRun, SourceMapping
 from importers.readers import HEADER_SEARCH_ROWS, ReadError, table_read
-from importers.sync import ImportPlan, StaleFingerprint, known_fingerprints, plan_apply, plan_build
+from importers.sync import ImportPlan, StaleFingerprint, known_fingerprints, plan_apply, plan_build, plan_texts
+from search.documents import DocumentsPrepared
 from importers.validate import TERM_MODELS, RowError, Validation, rows_validate
 
 logger = logging.getLogger(__name__)
@@ -360,6 +361,10 @@ def _apply(report: ImportReport, validation: Validation, **kwargs) -> None:
 
 
 def _apply_once(report: ImportReport, validation: Validation, *, source_slug: str, deactivate: bool, expected_plan_digest: str | None) -> None:
+    # A large import's search documents are built after the commit, when Meilisearch's
+    # indexing competes for the cores; their compound terms and phone display forms are
+    # worked out during the writes, which leave a core idle (search/documents.py).
+    prepared = DocumentsPrepared()
     try:
         with transaction.atomic():
             source, _created = Source.objects.get_or_create(slug=source_slug, defaults={"name": source_slug})
@@ -370,9 +375,11 @@ def _apply_once(report: ImportReport, validation: Validation, *, source_slug: st
             run = ImportRun.objects.filter(pk=report.run_id).values("user_id", "via", "filename").first() or {}
             # The import's changes are recorded in the history as one version per contact,
             # with the run (directory/history.py; the bulk path records in SQL).
+            prepared.start(*plan_texts(plan), contacts=len(plan.creates) + len(plan.updates))
             with history.recording(via=Via.IMPORT, user_id=run.get("user_id"), import_run_id=report.run_id,
                                    reason=f"{run.get('via', 'command')}: {run.get('filename', '')}"):
                 plan_apply(plan, source=source)
+            prepared.remember()
             if validation.geocode_pending:
                 geocode_queue(validation.geocode_pending)  # online geocoding: later, outside the request
             _mapping_store(source, report.mapping, run_id=report.run_id)
@@ -388,6 +395,8 @@ def _apply_once(report: ImportReport, validation: Validation, *, source_slug: st
             "das Verzeichnis hat sich seit dem Probelauf geändert; bitte den Probelauf wiederholen und das Ergebnis prüfen"))]
         report.options["skip_invalid"] = False  # nothing was applied: the report must say refused
         return
+    finally:
+        prepared.close()  # after the commit's push, which used what it remembered
     report.applied = True
 
 

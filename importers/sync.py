@@ -458,6 +458,15 @@ def _fingerprints_write(updated: list[int], fingerprints: list[tuple[int, str]],
     _insert_rows(RowFingerprint, ["contact", "fingerprint", "contact_updated_at"], [(cid, fp, stamp) for cid, fp in fingerprints])
 
 
+def plan_texts(plan: ImportPlan) -> tuple[list[str], list[str]]:
+    """The texts the search documents of the plan's new and changed contacts fold (name,
+    organisation, street, town, German description) and their phone numbers (E.164)."""
+    values = [c.values for c in plan.creates] + [u.values for u in plan.updates]
+    texts = [v.get(f) or "" for v in values for f in ("name", "organisation", "street", "town", "description_de")]
+    numbers = [phone.rpartition(":")[2].strip() for v in values for phone in v.get("phones") or ()]
+    return texts, numbers
+
+
 def plan_apply(plan: ImportPlan, *, source: Source) -> list[int]:
     """Write the plan; the caller holds the transaction and the source lock. Returns the
     changed ids, which it has announced through directory.services.contacts_touched."""

@@ -14,11 +14,11 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 
 from directory.models import Contact, Scope
-from directory.phones import phone_display
+from directory.phones import phone_display, phone_display_remember
 from directory.selectors import CHUNK, among, contacts_read, term_labels
 from directory.text import german_fold
 from lotse.parallel import parallel_processes
-from search.german import folded_text, folded_text_prefetch
+from search.german import folded_text, folded_text_prefetch, text_terms, text_terms_remember
 from search.query import codes
 
 # A document's fields: those of a hit (what Meilisearch returns, attributesToRetrieve), and
@@ -157,7 +157,7 @@ def documents_build(contacts: list[dict], labels: dict, state_by_district: dict[
 # push of at least IMPORT_PARALLEL_MIN_ROWS documents builds them on every usable core
 # (IMPORT_PARALLEL_PROCESSES caps it), as the importer checks rows.
 PARALLEL_TIMEOUT = 120
-stats = {"built_in_pool": 0}  # documents a pool process delivered (tests read it)
+stats = {"built_in_pool": 0, "prepared": 0}  # documents a pool process delivered, texts a DocumentsPrepared remembered (tests read them)
 
 
 @contextmanager
@@ -173,6 +173,68 @@ def _pool(workers: int):
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DocumentsPrepared:
+    """What the documents of a large write will derive from its texts and phone numbers
+    (compound terms, display forms), worked out in a forked process while the write runs.
+
+    An import's writes keep one core busy and leave the others idle; the documents are
+    built from the committed rows after the commit, when Meilisearch's indexing competes
+    for every core (issue 21). So:
+
+        prepared = DocumentsPrepared()
+        prepared.start(texts, numbers, contacts=n)   # before the writes; nothing for a small write
+        ... write ...
+        prepared.remember()              # after them, before the commit
+        ... commit: the push builds the documents, finding these remembered ...
+        prepared.close()                 # in a finally: a running process is killed, all forgotten
+
+    Only time depends on it: what is remembered is what text_terms and phone_display give
+    for those very texts and numbers, and a text or number the write did not foresee, a
+    process that died or hung (killed after PARALLEL_TIMEOUT), is worked out when a
+    document needs it. The process reads no database."""
+
+    def __init__(self):
+        self._pool: ProcessPoolExecutor | None = None
+        self._future = None
+
+    def start(self, texts: Iterable[str], numbers: Iterable[str], *, contacts: int) -> None:
+        """Start working out `texts` and `numbers` (E.164) of a write of `contacts` contacts."""
+        if parallel_processes(contacts, per_process=1) < 2:
+            return
+        texts, numbers = sorted({t for t in texts if t}), sorted({n for n in numbers if n})
+        try:
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+            self._future = self._pool.submit(_derive, texts, numbers)
+        except Exception:  # noqa: BLE001 - no process to spare: the documents work it out themselves
+            self.close()
+
+    def remember(self) -> None:
+        if self._future is None:
+            return
+        try:
+            terms, displays = self._future.result(timeout=PARALLEL_TIMEOUT)
+        except Exception:  # noqa: BLE001 - a killed process, a timeout: nothing remembered
+            self.close()
+            return
+        stats["prepared"] += len(terms)
+        text_terms_remember(terms)
+        phone_display_remember(displays)
+
+    def close(self) -> None:
+        text_terms_remember({})
+        phone_display_remember({})
+        if self._pool is not None:
+            if self._future is None or not self._future.done():
+                _stop(self._pool)  # still working (the write failed): the shutdown would wait for it
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = self._future = None
+
+
+def _derive(texts: list[str], numbers: list[str]) -> tuple[dict, dict]:
+    folded_text_prefetch(texts)
+    return {text: text_terms(text) for text in texts}, {number: phone_display(number) for number in numbers}
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:

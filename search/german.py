@@ -261,9 +261,25 @@ def _text_terms(text: str) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]
     return frozenset(own), tuple((term, term.lower()) for term in folds + compounds)
 
 
+def text_terms(text: str) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
+    """_text_terms(text), from text_terms_remember's dict if it holds the text."""
+    known = _TERMS_KNOWN.get(text)
+    return known if known is not None else _text_terms(text)
+
+
+_TERMS_KNOWN: dict[str, tuple] = {}
+
+
+def text_terms_remember(terms: dict[str, tuple]) -> None:
+    """Remember texts' terms computed by text_terms in another process (search/documents.py,
+    DocumentsPrepared), in place of what the last call remembered; {} forgets them."""
+    global _TERMS_KNOWN
+    _TERMS_KNOWN = terms
+
+
 def folded_text_prefetch(texts: Iterable[str]) -> None:
     """Split the compounds of many texts in one go before folded_text is called on them."""
-    compounds_prefetch({word for text in texts if text for word in WORD.findall(text)})
+    compounds_prefetch({word for text in texts if text and text not in _TERMS_KNOWN for word in WORD.findall(text)})
 
 
 def folded_text(*texts: str) -> str:
@@ -275,7 +291,7 @@ def folded_text(*texts: str) -> str:
     added = []
     for text in texts:
         if text:
-            words, terms = _text_terms(text)
+            words, terms = text_terms(text)
             own |= words
             added.append(terms)
     chosen: dict[str, str] = {}

@@ -16,6 +16,9 @@ state, q, incident and kind filters, flags, pages):
                straight to Meilisearch (kept-alive requests.Session, Accept-Encoding: identity)
     client     the same body through the official meilisearch client's multi_search: the
                figure that decides whether searches may use it (search/client.py)
+    one        only the body's first query (first group's page, every group's total, the
+               facets): the least any plan that answers with facets asks of Meilisearch,
+               the floor of api-cold on this machine (issue 21)
     database   the degraded path (DatabaseExecutor) for the same queries, as a baseline
 
 prints p50/p95/p99, the api/raw and api-cold/raw ratios and the cache's hit rate.
@@ -160,6 +163,12 @@ def _child(rows: int, count: int) -> int:
         official = meilisearch.Client(settings.MEILISEARCH_URL, settings.MEILISEARCH_API_KEY,
                                       custom_headers={"Accept-Encoding": "identity"})
 
+        def one(i):
+            response = session.post(url, data=_json.dumps({"queries": bodies[i]["queries"][:1]}).encode(), headers=headers,
+                                    timeout=5)
+            assert response.status_code == 200
+            response.json()
+
         def official_client(i):
             official.multi_search(bodies[i]["queries"])
 
@@ -169,10 +178,10 @@ def _child(rows: int, count: int) -> int:
         for i in range(min(50, count // 3)):  # warm up connections and the gazetteer
             api_cold(i), raw(i)
         result_cache.results().clear()  # the measured run starts with an empty cache
-        timings = {"api": [], "api-cold": [], "raw": [], "client": [], "database": []}
-        paths = [("api", api), ("api-cold", api_cold), ("raw", raw), ("client", official_client)]
+        timings = {"api": [], "api-cold": [], "raw": [], "client": [], "one": [], "database": []}
+        paths = [("api", api), ("api-cold", api_cold), ("raw", raw), ("client", official_client), ("one", one)]
         for i in range(count):
-            order = paths[i % 4:] + paths[:i % 4]
+            order = paths[i % len(paths):] + paths[:i % len(paths)]
             for name, fn in order:
                 t = time.perf_counter()
                 fn(i)
@@ -193,6 +202,10 @@ def _child(rows: int, count: int) -> int:
             r95 = percentile(timings[name], 95) / percentile(timings["raw"], 95)
             print(f"ratio {name}/raw: p50 {r50:.2f}, p95 {r95:.2f} (target ≤ 1.5); "
                   f"{name} p95 {percentile(timings[name], 95):.2f} ms (target ≤ 20)")
+        print(f"issue 21: api-cold/raw p95 {percentile(timings['api-cold'], 95) / percentile(timings['raw'], 95):.2f} "
+              f"(target ≤ 1.1), api-cold p95 {percentile(timings['api-cold'], 95):.2f} ms (target ≤ 5); this machine's "
+              f"floor, one query with facets and nothing else: p50 {percentile(timings['one'], 50):.2f}, "
+              f"p95 {percentile(timings['one'], 95):.2f} ms")
         store = result_cache.results()
         print(f"result cache (api path): {store.hits / max(1, store.hits + store.misses):.0%} of group queries "
               f"answered from it ({store.hits} of {store.hits + store.misses}), {len(store)} entries, "

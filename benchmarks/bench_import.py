@@ -10,8 +10,8 @@ Beside them, the floor this machine sets (issue 21 asks for searchable within 5 
 Meilisearch alone takes to index the same documents, sent as the push sends them into an
 empty index with the same settings while nothing else runs (no import can be searchable
 sooner with this engine on this machine), and the CPU seconds the importing process (with
-its pool processes) and Meilisearch used for the import; divided by the cores, the least
-wall time any schedule of that work needs.
+its pool processes) and Meilisearch used until all rows were searchable; divided by the
+cores this process may use, the least wall time any schedule of that work needs.
 
 Each run is a fresh child (its own database, Meilisearch and file); this shared 2-core
 machine varies by ±1.5 s within an hour, so the verdict is on the median of the runs
@@ -77,8 +77,8 @@ MEASURES = [  # key, label, target (None: none), format
     ("unchanged", "re-import unchanged (s)", "<= 5", "{:.2f}"),
     ("writes", "re-import unchanged: contact writes", "0", "{:.0f}"),
     ("indexing", "floor: Meilisearch alone indexing them (s)", None, "{:.2f}"),
-    ("cpu_import", "CPU of the import: importer (s)", None, "{:.1f}"),
-    ("cpu_meili", "CPU of the import: Meilisearch (s)", None, "{:.1f}"),
+    ("cpu_import", "CPU until searchable: importer (s)", None, "{:.1f}"),
+    ("cpu_meili", "CPU until searchable: Meilisearch (s)", None, "{:.1f}"),
     ("cpu_floor", "floor: that CPU spread on all cores (s)", None, "{:.2f}"),
 ]
 
@@ -97,7 +97,7 @@ def _summary(rows: int, results: list[dict], *, judge: bool = True) -> int:
     print(f"runs with all rows searchable within 15 s: {sum(r['searchable'] <= 15 for r in results)} of {len(results)}")
     floor = statistics.median(max(r["indexing"], r["cpu_floor"]) for r in results)
     print(f"issue 21 asks for searchable within 5 s: median {searchable:.2f} s; this machine's floor {floor:.2f} s "
-          f"(Meilisearch alone indexing the documents, or the import's CPU on {os.cpu_count()} cores, whichever is longer)")
+          f"(Meilisearch alone indexing the documents, or the import's CPU on {_cores()} cores, whichever is longer)")
     print("PASS (median until searchable <= 15 s; every unchanged re-import <= 5 s with 0 writes)" if ok else "FAIL: a target was missed")
     return 0 if ok else 1
 
@@ -105,10 +105,11 @@ def _summary(rows: int, results: list[dict], *, judge: bool = True) -> int:
 class _Watcher(threading.Thread):
     """Polls the index's document count on its own connection until it reaches `rows`."""
 
-    def __init__(self, uid: str, rows: int, t0: float):
+    def __init__(self, uid: str, rows: int, t0: float, meili_pid: int):
         super().__init__(daemon=True)
-        self.uid, self.rows, self.t0 = uid, rows, t0
+        self.uid, self.rows, self.t0, self.meili_pid = uid, rows, t0, meili_pid
         self.searchable: float | None = None
+        self.cpu: tuple[float, float] | None = None  # this process's and Meilisearch's CPU then
 
     def run(self) -> None:
         import requests
@@ -123,8 +124,14 @@ class _Watcher(threading.Thread):
             response = session.get(url, headers=headers, timeout=5)
             if response.ok and response.json()["numberOfDocuments"] >= self.rows:
                 self.searchable = time.perf_counter() - self.t0
+                self.cpu = _cpu_seconds(), _cpu_seconds(self.meili_pid)
                 return
             time.sleep(0.025)
+
+
+def _cores() -> int:
+    """The cores this process may use (a container's or taskset's limit, not the host's)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def _cpu_seconds(pid: int | None = None) -> float:
@@ -200,17 +207,18 @@ def _child(rows: int) -> int:
         # "Searchable" is the moment Meilisearch holds all rows, watched from beside the
         # import (every 25 ms): the import itself returns a little later, after clearing its
         # queue rows and recording the run.
-        watcher = _Watcher(uid, rows, t0)
+        watcher = _Watcher(uid, rows, t0, meili.process.pid)
         cpu0 = _cpu_seconds(), _cpu_seconds(meili.process.pid)
         watcher.start()
         report = import_run(data=data, filename="synthetic.csv", source_slug=SOURCE, dry_run=False)
         applied = time.perf_counter() - t0  # includes the after-commit index push
-        cpu_import, cpu_meili = _cpu_seconds() - cpu0[0], _cpu_seconds(meili.process.pid) - cpu0[1]
         assert report.applied and report.counts["created"] == rows, report.counts
         watcher.join(120)
         if watcher.searchable is None:
             raise SystemExit("not searchable after 120 s")
         searchable = watcher.searchable
+        # CPU until searchable (the watcher's polling, every 25 ms, is in it: ~1 %)
+        cpu_import, cpu_meili = watcher.cpu[0] - cpu0[0], watcher.cpu[1] - cpu0[1]
         assert client.call("GET", f"/indexes/{uid}/stats", admin=True)["numberOfDocuments"] == rows
 
         stamp = Contact.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
@@ -230,7 +238,7 @@ def _child(rows: int) -> int:
         print(RESULT + json.dumps({
             "dry": statistics.median(dry), "dry_rows": rows / statistics.median(dry), "applied": applied, "applied_rows": rows / applied,
             "searchable": searchable, "unchanged": unchanged, "writes": len(writes), "indexing": indexing,
-            "cpu_import": cpu_import, "cpu_meili": cpu_meili, "cpu_floor": (cpu_import + cpu_meili) / (os.cpu_count() or 1),
+            "cpu_import": cpu_import, "cpu_meili": cpu_meili, "cpu_floor": (cpu_import + cpu_meili) / _cores(),
         }), flush=True)
         return 0
     finally:

@@ -9,6 +9,7 @@ same, as parse would build exactly that PhoneNumber.
 
 import functools
 import re
+import threading
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType, shortnumberinfo
@@ -59,18 +60,22 @@ def phone_to_e164(raw: str, region: str = "DE") -> str:
 def phone_display(e164: str) -> str:
     """National format for German numbers, international for the rest: `+4971154013003` →
     `0711 54013003`, `116006` → `116 006`."""
-    known = _DISPLAY_KNOWN.get(e164)
-    return known if known is not None else _display(e164)
+    known = getattr(_KNOWN, "displays", None)
+    display = known.get(e164) if known else None
+    return display if display is not None else _display(e164)
 
 
-_DISPLAY_KNOWN: dict[str, str] = {}
+_KNOWN = threading.local()  # per thread: an import's push runs in the thread that imported
 
 
 def phone_display_remember(displays: dict[str, str]) -> None:
     """Remember display forms phone_display gave in another process (search/documents.py,
-    DocumentsPrepared), in place of what the last call remembered; {} forgets them."""
-    global _DISPLAY_KNOWN
-    _DISPLAY_KNOWN = displays
+    DocumentsPrepared), for this thread, in place of what it remembered; {} forgets them."""
+    _KNOWN.displays = displays
+
+
+def displays_remembered() -> dict[str, str]:
+    return getattr(_KNOWN, "displays", None) or {}
 
 
 @functools.lru_cache(maxsize=32768)

@@ -379,7 +379,6 @@ def _apply_once(report: ImportReport, validation: Validation, *, source_slug: st
             with history.recording(via=Via.IMPORT, user_id=run.get("user_id"), import_run_id=report.run_id,
                                    reason=f"{run.get('via', 'command')}: {run.get('filename', '')}"):
                 plan_apply(plan, source=source)
-            prepared.remember()
             if validation.geocode_pending:
                 geocode_queue(validation.geocode_pending)  # online geocoding: later, outside the request
             _mapping_store(source, report.mapping, run_id=report.run_id)
@@ -396,7 +395,7 @@ def _apply_once(report: ImportReport, validation: Validation, *, source_slug: st
         report.options["skip_invalid"] = False  # nothing was applied: the report must say refused
         return
     finally:
-        prepared.close()  # after the commit's push, which used what it remembered
+        prepared.close()  # after the commit's push, which used what was remembered
     report.applied = True
 
 

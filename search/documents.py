@@ -13,6 +13,8 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 
+from django.db import transaction
+
 from directory.models import Contact, Scope
 from directory.phones import phone_display, phone_display_remember
 from directory.selectors import CHUNK, among, contacts_read, term_labels
@@ -181,26 +183,28 @@ class DocumentsPrepared:
 
     An import's writes keep one core busy and leave the others idle; the documents are
     built from the committed rows after the commit, when Meilisearch's indexing competes
-    for every core (issue 21). So:
+    for every core (issue 21). So, in the writer's transaction:
 
         prepared = DocumentsPrepared()
         prepared.start(texts, numbers, contacts=n)   # before the writes; nothing for a small write
-        ... write ...
-        prepared.remember()              # after them, before the commit
-        ... commit: the push builds the documents, finding these remembered ...
+        ... write (announcing the changes: the push is registered after this) ...
+        ... commit: the values are remembered, then the push builds the documents ...
         prepared.close()                 # in a finally: a running process is killed, all forgotten
 
     Only time depends on it: what is remembered is what text_terms and phone_display give
-    for those very texts and numbers, and a text or number the write did not foresee, a
-    process that died or hung (killed after PARALLEL_TIMEOUT), is worked out when a
-    document needs it. The process reads no database."""
+    for those very texts and numbers, in this thread only. A text or number the write did
+    not foresee, or a process that died or is not done PREPARED_WAIT seconds after the
+    commit (then killed), is worked out when a document needs it. Nothing waits for the
+    process while the transaction holds its locks. The process reads no database."""
 
     def __init__(self):
         self._pool: ProcessPoolExecutor | None = None
         self._future = None
 
     def start(self, texts: Iterable[str], numbers: Iterable[str], *, contacts: int) -> None:
-        """Start working out `texts` and `numbers` (E.164) of a write of `contacts` contacts."""
+        """Start working out `texts` and `numbers` (E.164) of a write of `contacts` contacts;
+        what it gives is remembered when the transaction commits, before the push (on-commit
+        callbacks run in the order they were registered)."""
         if parallel_processes(contacts, per_process=1) < 2:
             return
         texts, numbers = sorted({t for t in texts if t}), sorted({n for n in numbers if n})
@@ -209,15 +213,19 @@ class DocumentsPrepared:
             self._future = self._pool.submit(_derive, texts, numbers)
         except Exception:  # noqa: BLE001 - no process to spare: the documents work it out themselves
             self.close()
+            return
+        transaction.on_commit(self.remember)
 
     def remember(self) -> None:
         if self._future is None:
             return
         try:
-            terms, displays = self._future.result(timeout=PARALLEL_TIMEOUT)
+            terms, displays = self._future.result(timeout=PREPARED_WAIT)
         except Exception:  # noqa: BLE001 - a killed process, a timeout: nothing remembered
             self.close()
             return
+        self._pool.shutdown(wait=True)  # done: no idle process beside the push
+        self._pool = None
         stats["prepared"] += len(terms)
         text_terms_remember(terms)
         phone_display_remember(displays)
@@ -230,6 +238,11 @@ class DocumentsPrepared:
                 _stop(self._pool)  # still working (the write failed): the shutdown would wait for it
             self._pool.shutdown(wait=True, cancel_futures=True)
         self._pool = self._future = None
+
+
+# After the commit the push can always work the values out itself: waiting longer than
+# this for the process would only delay the index.
+PREPARED_WAIT = 10
 
 
 def _derive(texts: list[str], numbers: list[str]) -> tuple[dict, dict]:

@@ -262,24 +262,29 @@ def _text_terms(text: str) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]
 
 
 def text_terms(text: str) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
-    """_text_terms(text), from text_terms_remember's dict if it holds the text."""
-    known = _TERMS_KNOWN.get(text)
-    return known if known is not None else _text_terms(text)
+    """_text_terms(text), from what this thread remembered if it holds the text."""
+    known = getattr(_KNOWN, "terms", None)
+    terms = known.get(text) if known else None
+    return terms if terms is not None else _text_terms(text)
 
 
-_TERMS_KNOWN: dict[str, tuple] = {}
+_KNOWN = threading.local()  # per thread: an import's push runs in the thread that imported
 
 
 def text_terms_remember(terms: dict[str, tuple]) -> None:
     """Remember texts' terms computed by text_terms in another process (search/documents.py,
-    DocumentsPrepared), in place of what the last call remembered; {} forgets them."""
-    global _TERMS_KNOWN
-    _TERMS_KNOWN = terms
+    DocumentsPrepared), for this thread, in place of what it remembered; {} forgets them."""
+    _KNOWN.terms = terms
+
+
+def terms_remembered() -> dict[str, tuple]:
+    return getattr(_KNOWN, "terms", None) or {}
 
 
 def folded_text_prefetch(texts: Iterable[str]) -> None:
     """Split the compounds of many texts in one go before folded_text is called on them."""
-    compounds_prefetch({word for text in texts if text and text not in _TERMS_KNOWN for word in WORD.findall(text)})
+    known = terms_remembered()
+    compounds_prefetch({word for text in texts if text and text not in known for word in WORD.findall(text)})
 
 
 def folded_text(*texts: str) -> str:

@@ -5,6 +5,7 @@ and a process that dies or hangs must cost time only."""
 
 import os
 import signal
+import threading
 import time
 
 import pytest
@@ -18,6 +19,8 @@ from search.documents import DocumentsPrepared, documents
 from tests.importers.conftest import csv_bytes, row, run
 
 from .conftest import reindex
+
+pytestmark = pytest.mark.django_db  # start() registers the remembering for the commit
 
 PARALLEL = override_settings(IMPORT_PARALLEL_MIN_ROWS=2, IMPORT_PARALLEL_PROCESSES=2)
 TEXTS = ["Opferberatung Erfurt", "Beratung nach Bedrohungen und Hasskommentaren.", "Anger 1", "Erfurt",
@@ -36,14 +39,16 @@ def test_what_is_remembered_is_what_this_process_works_out():
     prepared = DocumentsPrepared()
     with PARALLEL:
         prepared.start(TEXTS + ["", "Erfurt"], NUMBERS, contacts=3)
+        assert german.terms_remembered() == {}  # not before the commit (here: remember)
         prepared.remember()
+    assert prepared._pool is None  # shut down once it delivered
     try:
-        assert german._TERMS_KNOWN == {text: german._text_terms(text) for text in TEXTS}
-        assert phones._DISPLAY_KNOWN == {number: phones._display(number) for number in NUMBERS}
+        assert german.terms_remembered() == {text: german._text_terms(text) for text in TEXTS}
+        assert phones.displays_remembered() == {number: phones._display(number) for number in NUMBERS}
         assert phones.phone_display("+493615551234") == "0361 5551234"
     finally:
         prepared.close()
-    assert german._TERMS_KNOWN == {} and phones._DISPLAY_KNOWN == {}
+    assert german.terms_remembered() == {} and phones.displays_remembered() == {}
 
 
 def test_lookups_answer_from_what_is_remembered():
@@ -52,6 +57,11 @@ def test_lookups_answer_from_what_is_remembered():
     assert german.folded_text("Opferberatung") == "Remembered"
     assert phones.phone_display("+493615551234") == "remembered"
     assert phones.phone_display("116006") == "116 006"  # not remembered: worked out
+    elsewhere = []  # another thread (another import in this process) works it out
+    thread = threading.Thread(target=lambda: elsewhere.append(phones.phone_display("+493615551234")))
+    thread.start()
+    thread.join()
+    assert elsewhere == ["0361 5551234"]
     german.text_terms_remember({})
     assert german.folded_text("Opferberatung") == "Opfer Beratung"
 
@@ -62,7 +72,7 @@ def test_a_small_write_starts_no_process():
         prepared.start(TEXTS, NUMBERS, contacts=3)
     assert prepared._pool is None
     prepared.remember()
-    assert german._TERMS_KNOWN == {}
+    assert german.terms_remembered() == {}
 
 
 PARENT = os.getpid()
@@ -83,22 +93,24 @@ def test_a_process_that_dies_leaves_nothing_remembered(monkeypatch):
     prepared = DocumentsPrepared()
     with PARALLEL:
         prepared.start(TEXTS, NUMBERS, contacts=3)
+        assert prepared._pool is not None
         prepared.remember()
     prepared.close()
-    assert german._TERMS_KNOWN == {} and phones._DISPLAY_KNOWN == {}
+    assert german.terms_remembered() == {} and phones.displays_remembered() == {}
 
 
 def test_a_process_that_hangs_is_killed_after_the_timeout(monkeypatch):
     monkeypatch.setattr(docs_module, "_derive", _hanging)
-    monkeypatch.setattr(docs_module, "PARALLEL_TIMEOUT", 1)
+    monkeypatch.setattr(docs_module, "PREPARED_WAIT", 1)
     prepared = DocumentsPrepared()
     started = time.monotonic()
     with PARALLEL:
         prepared.start(TEXTS, NUMBERS, contacts=3)
+        assert prepared._pool is not None
         prepared.remember()
     prepared.close()
     assert time.monotonic() - started < 10
-    assert german._TERMS_KNOWN == {}
+    assert german.terms_remembered() == {}
 
 
 def test_closing_while_it_works_kills_it_at_once(monkeypatch):
@@ -138,10 +150,12 @@ def test_an_import_pushes_with_what_its_writes_worked_out(reference, monkeypatch
     with PARALLEL:
         report = run(csv_bytes(ROWS, header=HEADER))
     assert report.applied and report.counts["created"] == 6
-    # 6 names, 6 descriptions, one town: remembered, and the push worked none of them out.
-    assert docs_module.stats["prepared"] - before == 13
-    assert not {"Gemeindeverwaltungsberatungsstelle 0", "Sprechstunde 5 nach Bedrohungen"} & set(looked_up)
-    assert german._TERMS_KNOWN == {} and phones._DISPLAY_KNOWN == {}  # forgotten after the push
+    # 6 names, 6 descriptions, one town: remembered at the commit, and the push worked
+    # none of them out itself.
+    texts = {text for r in ROWS for text in (r["name"], r["description_de"], r["town"])}
+    assert docs_module.stats["prepared"] - before == len(texts) == 13
+    assert not texts & set(looked_up)
+    assert german.terms_remembered() == {} and phones.displays_remembered() == {}  # forgotten after the push
 
     indexed = client.call("GET", f"/indexes/{settings.MEILISEARCH_INDEX}/documents?limit=100", admin=True)["results"]
     built_here = [doc for chunk in documents() for doc in chunk]  # nothing remembered now

@@ -45,12 +45,9 @@ wrk:
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 
 # Tests run on every core (pytest-xdist): each worker has its own test database and its own
-# Meilisearch. A test module runs whole on one worker (loadscope), so a module's expensive
-# fixture (the benchmarks' smoke runs, a gunicorn site) starts once, not on every worker.
-# (--dist loadgroup ignored our xdist_group marks with pytest 9 and xdist 3.8: the smoke
-# runs started on both workers.)
+# Meilisearch; the benchmarks' smoke runs stay together on one worker (xdist_group).
 TEST_WORKERS ?= auto
-XDIST := -n $(TEST_WORKERS) --dist loadscope
+XDIST := -n $(TEST_WORKERS) --dist loadgroup
 
 test: install browser wrk
 	$(PY) manage.py check

@@ -19,8 +19,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 TIMEOUT = 300  # seconds for all of them together
-# One worker runs them all (make test runs on every core with --dist loadscope, a module
-# whole on one worker): the module's fixture starts them together, once.
+# One worker runs them all (make test runs on every core): the module's fixture starts them
+# together, once.
+pytestmark = pytest.mark.xdist_group("benchmarks")
 BENCHMARKS = sorted(m.name for m in pkgutil.iter_modules([str(REPO / "benchmarks")]) if m.name.startswith("bench_"))
 
 

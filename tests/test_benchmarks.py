@@ -19,8 +19,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 TIMEOUT = 300  # seconds for all of them together
-# One worker runs them all (make test runs on every core): the module's fixture starts them
-# together, once.
+# The module's fixture starts them together, once per worker that runs this module's tests
+# (meant to be one: xdist_group; see the Makefile on why it can be two).
 pytestmark = pytest.mark.xdist_group("benchmarks")
 BENCHMARKS = sorted(m.name for m in pkgutil.iter_modules([str(REPO / "benchmarks")]) if m.name.startswith("bench_"))
 
